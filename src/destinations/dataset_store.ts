@@ -1,0 +1,384 @@
+/**
+ * Everything a pipeline does to one dataset of a bucket: load a package (table files, then the
+ * schema row, the state row and last the `_dlt_loads` row that commits it), find the newest
+ * committed state of a pipeline reading from the end of the state file, and list the committed
+ * files of a table.
+ *
+ * @module
+ */
+import type { Bucket } from "../storage/bucket.ts";
+import { validateName } from "../storage/names.ts";
+import { ConfigurationError } from "../errors.ts";
+import type { PipelineState } from "../state/state_document.ts";
+import { readRowsBackward, readRowsForward } from "./jsonl.ts";
+import {
+  decodeStateRow,
+  isLoadRow,
+  isStateRow,
+  type LoadRow,
+  LOADS_TABLE,
+  STATE_TABLE,
+  type StateRow,
+  VERSION_TABLE,
+  type VersionRow,
+} from "./dlt_tables.ts";
+import type { Schema, WriteDisposition } from "./schema.ts";
+
+const encoder = new TextEncoder();
+
+/** One file of a table in a load package. */
+export interface PackageFile {
+  /** Rows in the file. */
+  rows: number;
+  /** Opens the file's bytes (JSONL, one row a line). */
+  open(): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** One table of a load package. */
+export interface PackageTable {
+  /** The table name. */
+  name: string;
+  /** How the table takes the rows. */
+  writeDisposition: WriteDisposition;
+  /** The primary key, for merge. */
+  primaryKey?: string[];
+  /** The files, in order. A replace table may have none: it is emptied. */
+  files: PackageFile[];
+  /** Merge tables: opens the distinct keys of the load (one JSON value a line). */
+  openKeys?: () => Promise<ReadableStream<Uint8Array>>;
+  /** Merge tables: line numbers (across the files) that a later row of the load overwrites. */
+  supersededLines?: readonly number[];
+}
+
+/** What the destination needs to load one package. */
+export interface PackageToLoad {
+  /** The load id. */
+  loadId: string;
+  /** The pipeline that made it. */
+  pipelineName: string;
+  /** The default schema (source) name of the load. */
+  schemaName: string;
+  /** The hash of that schema at this load. */
+  schemaVersionHash: string | null;
+  /** The tables. */
+  tables: PackageTable[];
+  /** The state row, when the state changed. */
+  stateRow?: StateRow;
+  /** Schemas that changed in this load. */
+  schemas: Schema[];
+}
+
+/** The newest committed state of a pipeline, with the row that carried it. */
+export interface CommittedState {
+  /** The decoded state (no `_local`). */
+  state: PipelineState;
+  /** The row as stored. */
+  row: StateRow;
+}
+
+/** A committed table file: `<table>/<loadId>.<n>.jsonl`. */
+export interface TableFile {
+  /** The load that wrote it. */
+  loadId: string;
+  /** Index within the load. */
+  index: number;
+  /** Bucket path. */
+  path: string;
+}
+
+const TABLE_FILE = /^(.+)\.(\d+)\.jsonl$/;
+
+/** Compares load ids (increasing, sortable strings). */
+export function compareLoadIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One dataset (`<bucket>/<datasetName>/`) of a bucket. */
+export class DatasetStore {
+  /** The bucket. */
+  readonly bucket: Bucket;
+  /** The dataset name (a validated path segment). */
+  readonly datasetName: string;
+
+  /** Opens the dataset; throws `InvalidNameError` for names that are not safe path segments. */
+  constructor(bucket: Bucket, datasetName: string) {
+    this.bucket = bucket;
+    this.datasetName = validateName("dataset", datasetName);
+  }
+
+  /** The bucket path of a file of the dataset. */
+  path(...segments: string[]): string {
+    return [this.datasetName, ...segments].join("/");
+  }
+
+  /** Throws `ConfigurationError` when the bucket root or the dataset exists but is a file. */
+  async checkUsable(): Promise<void> {
+    for (const entry of await this.#parentEntries()) {
+      if (entry.name === this.datasetName && !entry.isDirectory) {
+        throw new ConfigurationError(
+          `Choose another dataset or bucketUrl: "${this.bucket.url}/${this.datasetName}" is a file, not a folder`,
+        );
+      }
+    }
+  }
+
+  async #parentEntries() {
+    try {
+      return await this.bucket.list("");
+    } catch (error) {
+      if (error instanceof Deno.errors.NotADirectory) {
+        throw new ConfigurationError(
+          `Point bucketUrl at a folder: "${this.bucket.url}" is a file`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The newest state of `pipelineName` whose load is committed (has a `_dlt_loads` row). Reads both
+   * files from their ends: the cost depends on how many rows other pipelines appended since this
+   * pipeline's last commit, not on the length of the history.
+   */
+  async newestCommittedState(pipelineName: string): Promise<CommittedState | undefined> {
+    const states = readRowsBackward(this.bucket, this.path(`${STATE_TABLE}.jsonl`));
+    const loads = readRowsBackward(this.bucket, this.path(`${LOADS_TABLE}.jsonl`));
+    const seen = new Set<string>(); // committed load ids of this pipeline met so far
+    let candidate: StateRow | undefined;
+    let loadsDone = false;
+    try {
+      while (true) {
+        if (!candidate) {
+          const next = await this.#nextStateRow(states, pipelineName);
+          if (!next) return undefined;
+          candidate = next;
+        }
+        if (seen.has(candidate._dlt_load_id)) {
+          return { row: candidate, state: await decodeStateRow(candidate) };
+        }
+        if (loadsDone) {
+          candidate = undefined;
+          continue;
+        }
+        const step = await loads.next();
+        if (step.done) {
+          loadsDone = true;
+          continue;
+        }
+        const load = step.value;
+        if (!isLoadRow(load) || load.status !== 0) continue;
+        if (load.pipeline_name !== undefined && load.pipeline_name !== pipelineName) continue;
+        seen.add(load.load_id);
+        if (load.load_id === candidate._dlt_load_id) continue; // found on the next turn
+        if (
+          load.pipeline_name === pipelineName &&
+          compareLoadIds(load.load_id, candidate._dlt_load_id) < 0
+        ) {
+          // An older load of this pipeline committed after the candidate's: the candidate never was.
+          candidate = undefined;
+        }
+      }
+    } finally {
+      await states.return(undefined);
+      await loads.return(undefined);
+    }
+  }
+
+  async #nextStateRow(
+    states: AsyncGenerator<Record<string, unknown>>,
+    pipelineName: string,
+  ): Promise<StateRow | undefined> {
+    for (let step = await states.next(); !step.done; step = await states.next()) {
+      const row = step.value;
+      if (isStateRow(row) && row.pipeline_name === pipelineName) return row;
+    }
+    return undefined;
+  }
+
+  /** Whether `loadId` of `pipelineName` has its `_dlt_loads` row (reads from the end). */
+  async isCommitted(pipelineName: string, loadId: string): Promise<boolean> {
+    for await (const row of readRowsBackward(this.bucket, this.path(`${LOADS_TABLE}.jsonl`))) {
+      if (!isLoadRow(row)) continue;
+      if (row.load_id === loadId) return row.status === 0;
+      if (row.pipeline_name === pipelineName && compareLoadIds(row.load_id, loadId) < 0) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  async #hasStateRow(pipelineName: string, loadId: string): Promise<boolean> {
+    for await (const row of readRowsBackward(this.bucket, this.path(`${STATE_TABLE}.jsonl`))) {
+      if (!isStateRow(row) || row.pipeline_name !== pipelineName) continue;
+      if (row._dlt_load_id === loadId) return true;
+      if (compareLoadIds(row._dlt_load_id, loadId) < 0) return false;
+    }
+    return false;
+  }
+
+  /** The newest stored version of schema `name`, or `undefined`. */
+  async newestSchema(name: string): Promise<Schema | undefined> {
+    for await (const row of readRowsBackward(this.bucket, this.path(`${VERSION_TABLE}.jsonl`))) {
+      if (row.schema_name !== name || typeof row.schema !== "string") continue;
+      try {
+        return JSON.parse(row.schema) as Schema;
+      } catch {
+        continue;
+      }
+    }
+    return undefined;
+  }
+
+  async #hasSchemaVersion(name: string, hash: string): Promise<boolean> {
+    for await (const row of readRowsBackward(this.bucket, this.path(`${VERSION_TABLE}.jsonl`))) {
+      if (row.schema_name === name) return row.version_hash === hash;
+    }
+    return false;
+  }
+
+  /**
+   * Loads a package: table files under deterministic names (a retry overwrites, never
+   * duplicates), then the schema rows, the state row and the `_dlt_loads` row, each only if not
+   * already there. `onStep` is called after each write (a hook for fault-injection tests).
+   */
+  async load(pkg: PackageToLoad, onStep: (step: string) => void = () => {}): Promise<void> {
+    if (await this.isCommitted(pkg.pipelineName, pkg.loadId)) return;
+    for (const table of pkg.tables) {
+      const dir = validateName("table", table.name);
+      const superseded = table.supersededLines ?? [];
+      let firstLine = 0;
+      for (let index = 0; index < table.files.length; index++) {
+        const file = table.files[index];
+        let bytes = await file.open();
+        if (superseded.length > 0) {
+          bytes = bytes.pipeThrough(new DropLinesStream(superseded, firstLine));
+        }
+        firstLine += file.rows;
+        await this.bucket.write(this.path(dir, `${pkg.loadId}.${index}.jsonl`), bytes);
+        onStep(`table_file:${table.name}:${index}`);
+      }
+      if (table.openKeys) {
+        await this.bucket.write(this.path(dir, `${pkg.loadId}.keys.jsonl`), await table.openKeys());
+        onStep(`keys_file:${table.name}`);
+      }
+      if (table.files.length === 0 && table.writeDisposition === "replace") {
+        await this.bucket.write(this.path(dir, `${pkg.loadId}.0.jsonl`), new Uint8Array(0));
+        onStep(`table_file:${table.name}:0`);
+      }
+    }
+    for (const schema of pkg.schemas) {
+      if (await this.#hasSchemaVersion(schema.name, schema.version_hash)) continue;
+      const row: VersionRow = {
+        version: schema.version,
+        engine_version: schema.engine_version,
+        inserted_at: new Date().toISOString(),
+        schema_name: schema.name,
+        version_hash: schema.version_hash,
+        schema: JSON.stringify(schema),
+      };
+      await this.bucket.appendLine(this.path(`${VERSION_TABLE}.jsonl`), line(row));
+      onStep("schema_row");
+    }
+    if (pkg.stateRow && !(await this.#hasStateRow(pkg.pipelineName, pkg.loadId))) {
+      await this.bucket.appendLine(this.path(`${STATE_TABLE}.jsonl`), line(pkg.stateRow));
+      onStep("state_row");
+    }
+    const loadRow: LoadRow = {
+      load_id: pkg.loadId,
+      schema_name: pkg.schemaName,
+      status: 0,
+      inserted_at: new Date().toISOString(),
+      schema_version_hash: pkg.schemaVersionHash,
+      pipeline_name: pkg.pipelineName,
+    };
+    await this.bucket.appendLine(this.path(`${LOADS_TABLE}.jsonl`), line(loadRow));
+    onStep("loads_row");
+    await this.#dropReplacedFiles(pkg);
+  }
+
+  /** After a replace table is committed, the files of earlier loads are no longer visible: delete them. */
+  async #dropReplacedFiles(pkg: PackageToLoad): Promise<void> {
+    for (const table of pkg.tables) {
+      if (table.writeDisposition !== "replace") continue;
+      for (const file of await this.#listTableFiles(table.name)) {
+        if (compareLoadIds(file.loadId, pkg.loadId) < 0) await this.bucket.delete(file.path);
+      }
+    }
+  }
+
+  /** Every committed load, in file order, keyed by load id. */
+  async committedLoads(): Promise<Map<string, LoadRow>> {
+    const loads = new Map<string, LoadRow>();
+    for await (
+      const row of readRowsForward(this.bucket, this.path(`${LOADS_TABLE}.jsonl`), {
+        skipInvalid: true,
+      })
+    ) {
+      if (isLoadRow(row) && row.status === 0) loads.set(row.load_id, row);
+    }
+    return loads;
+  }
+
+  /** The names of the tables that have a folder in the dataset. */
+  async tableNames(): Promise<string[]> {
+    return (await this.bucket.list(this.datasetName)).filter((e) => e.isDirectory).map((e) =>
+      e.name
+    );
+  }
+
+  async #listTableFiles(table: string): Promise<TableFile[]> {
+    const files: TableFile[] = [];
+    for (const entry of await this.bucket.list(this.path(table))) {
+      const match = TABLE_FILE.exec(entry.name);
+      if (!match || entry.isDirectory) continue;
+      files.push({ loadId: match[1], index: Number(match[2]), path: this.path(table, entry.name) });
+    }
+    return files.sort((a, b) => compareLoadIds(a.loadId, b.loadId) || a.index - b.index);
+  }
+
+  /** The distinct merge keys a load wrote to `table` (its keys file), or `undefined` without one. */
+  async mergeKeys(table: string, loadId: string): Promise<string[] | undefined> {
+    const bytes = await this.bucket.read(this.path(table, `${loadId}.keys.jsonl`));
+    if (!bytes) return undefined;
+    return new TextDecoder().decode(bytes).split("\n").filter((key) => key.length > 0);
+  }
+
+  /** The files of `table` whose load is in `committed`, oldest load first. */
+  async committedTableFiles(
+    table: string,
+    committed: ReadonlySet<string> | Map<string, unknown>,
+  ): Promise<TableFile[]> {
+    return (await this.#listTableFiles(table)).filter((file) => committed.has(file.loadId));
+  }
+}
+
+/**
+ * Drops the lines whose numbers (counted from `firstLine`) are in the sorted list `drop`: the rows
+ * of a merge table that a later row with the same key overwrote within the same load.
+ */
+class DropLinesStream extends TransformStream<Uint8Array, Uint8Array> {
+  constructor(drop: readonly number[], firstLine: number) {
+    let line = firstLine;
+    let next = 0; // index into drop
+    while (next < drop.length && drop[next] < firstLine) next++;
+    let dropping = next < drop.length && drop[next] === line;
+    super({
+      transform(chunk, controller) {
+        let start = 0;
+        for (let i = 0; i < chunk.length; i++) {
+          if (chunk[i] !== 0x0a) continue;
+          if (!dropping && i + 1 > start) controller.enqueue(chunk.slice(start, i + 1));
+          if (dropping) next++;
+          start = i + 1;
+          line++;
+          dropping = next < drop.length && drop[next] === line;
+        }
+        if (start < chunk.length && !dropping) controller.enqueue(chunk.slice(start));
+      },
+    });
+  }
+}
+
+function line(row: object): Uint8Array {
+  return encoder.encode(JSON.stringify(row) + "\n");
+}

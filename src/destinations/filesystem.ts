@@ -1,0 +1,64 @@
+/**
+ * The filesystem destination: JSONL tables and the library's own tables under
+ * `<bucketUrl>/<datasetName>/`.
+ *
+ * @module
+ */
+import type { Bucket } from "../storage/bucket.ts";
+import { LocalBucket } from "../storage/local_bucket.ts";
+import { ConfigurationError } from "../errors.ts";
+
+/** Options of {@linkcode filesystem}. */
+export interface FilesystemDestinationOptions {
+  /** A local folder path or `file://` URL; created on first load. */
+  bucketUrl: string;
+  /** An explicit destination name, recorded in state as `destination_name`. @default null */
+  destinationName?: string;
+  /** A bucket implementation to use instead of the local folder (for other storage). */
+  bucket?: Bucket;
+}
+
+/** A destination that writes JSONL files into a bucket. Create one with {@linkcode filesystem}. */
+export class FilesystemDestination {
+  /** Always `"filesystem"`. */
+  readonly destinationType = "filesystem";
+  /** The explicit name, or `null`. */
+  readonly destinationName: string | null;
+  /** Where the files go, as given. */
+  readonly bucketUrl: string;
+  /** The storage behind it. */
+  readonly bucket: Bucket;
+
+  /** Use {@linkcode filesystem} instead. */
+  constructor(options: FilesystemDestinationOptions) {
+    if (
+      options === null || typeof options !== "object" || typeof options.bucketUrl !== "string" ||
+      options.bucketUrl.length === 0
+    ) {
+      throw new ConfigurationError(
+        'Pass filesystem({ bucketUrl: "./data" }): bucketUrl must be a non-empty path or file:// URL',
+      );
+    }
+    this.bucketUrl = options.bucketUrl;
+    this.destinationName = options.destinationName ?? null;
+    this.bucket = options.bucket ?? new LocalBucket(options.bucketUrl);
+  }
+}
+
+/**
+ * The filesystem destination: one folder per dataset, one folder of JSONL files per table,
+ * and `_dlt_pipeline_state.jsonl`, `_dlt_loads.jsonl`, `_dlt_version.jsonl` beside them.
+ *
+ * @example A pipeline that writes to ./data
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const pipeline = dlt.pipeline({
+ *   pipelineName: "example",
+ *   destination: dlt.destinations.filesystem({ bucketUrl: "./data" }),
+ * });
+ * ```
+ */
+export function filesystem(options: FilesystemDestinationOptions): FilesystemDestination {
+  return new FilesystemDestination(options);
+}

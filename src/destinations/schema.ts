@@ -1,0 +1,312 @@
+/**
+ * The inferred schema of a source: tables, their columns and column types, as dlt records it in
+ * `_dlt_version`. Inference runs on every row, so it caches per column what it saw last and only
+ * does real work when a column is new or a value changes kind.
+ *
+ * A value whose type conflicts with its column is kept as it is (JSONL holds any value) and the
+ * conflict is recorded on the column as `variant_types`, so nothing is dropped or coerced silently.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { InvalidRowError } from "../errors.ts";
+import { canonicalJson, type JsonValue } from "../state/typed_json.ts";
+
+/** Column types, named as dlt names them. */
+export type DataType =
+  | "text"
+  | "bigint"
+  | "double"
+  | "bool"
+  | "timestamp"
+  | "date"
+  | "json"
+  | "binary";
+
+/** How a table takes new rows. */
+export type WriteDisposition = "append" | "replace" | "merge";
+
+/** One column of a table. */
+export interface ColumnSchema {
+  /** The column name. */
+  name: string;
+  /** The type of the first non-null value (widened from bigint to double when needed). */
+  data_type: DataType;
+  /** Whether the column may be null or missing. */
+  nullable: boolean;
+  /** Part of the primary key. */
+  primary_key?: boolean;
+  /** Other types seen in the column: values kept as they are. */
+  variant_types?: DataType[];
+}
+
+/** One table of a schema. */
+export interface TableSchema {
+  /** The table name. */
+  name: string;
+  /** How loads write the table. */
+  write_disposition: WriteDisposition;
+  /** The primary key columns, for merge. */
+  primary_key?: string[];
+  /** The resource that fills the table. */
+  resource?: string;
+  /** Columns by name, in the order first seen. */
+  columns: Record<string, ColumnSchema>;
+}
+
+/** A schema (one per source), the content of a `_dlt_version` row. */
+export interface Schema {
+  /** The schema name: the source name. */
+  name: string;
+  /** Grows by one each time the tables change. */
+  version: number;
+  /** base64 SHA3-256 of the canonical tables. */
+  version_hash: string;
+  /** The schema engine version (dlt's current one). */
+  engine_version: number;
+  /** Tables by name. */
+  tables: Record<string, TableSchema>;
+}
+
+/** dlt's schema engine version, recorded for readers that know dlt. */
+export const SCHEMA_ENGINE_VERSION = 11;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_TIMESTAMP =
+  /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i;
+
+/** The type of a non-null value. Throws `InvalidRowError` for values JSON cannot hold. */
+export function inferType(value: unknown, table: string, column: string): DataType {
+  switch (typeof value) {
+    case "string":
+      if (value.length >= 16 && value.length <= 40 && ISO_TIMESTAMP.test(value)) return "timestamp";
+      if (value.length === 10 && ISO_DATE.test(value)) return "date";
+      return "text";
+    case "number":
+      if (!Number.isFinite(value)) {
+        throw new InvalidRowError(table, `${value} in column "${column}", which JSON cannot hold`);
+      }
+      return Number.isInteger(value) ? "bigint" : "double";
+    case "boolean":
+      return "bool";
+    case "object":
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) {
+          throw new InvalidRowError(table, `an invalid Date in column "${column}"`);
+        }
+        return "timestamp";
+      }
+      if (value instanceof Temporal.Instant || value instanceof Temporal.ZonedDateTime) {
+        return "timestamp";
+      }
+      if (value instanceof Temporal.PlainDateTime) return "timestamp";
+      if (value instanceof Temporal.PlainDate) return "date";
+      if (value instanceof Uint8Array) {
+        throw new InvalidRowError(table, `bytes in column "${column}"; encode them as base64 text`);
+      }
+      checkJson(value as object, table, column, 0);
+      return "json";
+    default:
+      throw new InvalidRowError(
+        table,
+        `${
+          typeof value === "bigint"
+            ? "a BigInt; convert it to a number or string,"
+            : `a ${typeof value}`
+        } in column "${column}"`,
+      );
+  }
+}
+
+/** Throws for nested values that JSON would silently drop or cannot hold. */
+function checkJson(value: object, table: string, path: string, depth: number): void {
+  if (depth > 64) {
+    throw new InvalidRowError(
+      table,
+      `a value nested deeper than 64 levels (or a cycle) at "${path}"`,
+    );
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (item !== null && typeof item === "object") {
+        checkJson(item, table, `${path}[${i}]`, depth + 1);
+      } else checkScalar(item, table, `${path}[${i}]`);
+    }
+    return;
+  }
+  if (value instanceof Date || value instanceof Temporal.Instant) return;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new InvalidRowError(
+      table,
+      `an instance of ${value.constructor?.name ?? "a class"} at "${path}", which JSON cannot hold`,
+    );
+  }
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== null && typeof item === "object") {
+      checkJson(item, table, `${path}.${key}`, depth + 1);
+    } else checkScalar(item, table, `${path}.${key}`);
+  }
+}
+
+function checkScalar(value: unknown, table: string, path: string): void {
+  const kind = typeof value;
+  if (kind === "function" || kind === "symbol" || kind === "bigint") {
+    throw new InvalidRowError(table, `a ${kind} at "${path}", which JSON cannot hold`);
+  }
+  if (kind === "number" && !Number.isFinite(value)) {
+    throw new InvalidRowError(table, `${value} at "${path}", which JSON cannot hold`);
+  }
+}
+
+/** Can a column of type `type` hold `value` without recording a variant? Fast checks only. */
+function fits(type: DataType, value: unknown): boolean {
+  switch (type) {
+    case "text":
+      return typeof value === "string";
+    case "double":
+      return typeof value === "number" && Number.isFinite(value);
+    case "bool":
+      return typeof value === "boolean";
+    case "bigint":
+      return typeof value === "number" && Number.isInteger(value);
+    case "timestamp":
+      if (typeof value === "string") {
+        return value.length >= 16 && value.charCodeAt(4) === 45 && value.charCodeAt(13) === 58 &&
+          (value.charCodeAt(10) === 84 || value.charCodeAt(10) === 32);
+      }
+      return value instanceof Date || value instanceof Temporal.Instant;
+    case "date":
+      return typeof value === "string" && value.length === 10 && value.charCodeAt(4) === 45;
+    default:
+      return false;
+  }
+}
+
+/** Watches the rows of one table and records new columns and type conflicts. */
+export class TableObserver {
+  readonly #table: TableSchema;
+  readonly #onChange: () => void;
+
+  /** Observes `table`, calling `onChange` whenever the table schema changes. */
+  constructor(table: TableSchema, onChange: () => void) {
+    this.#table = table;
+    this.#onChange = onChange;
+  }
+
+  /** The table schema being updated. */
+  get table(): TableSchema {
+    return this.#table;
+  }
+
+  /** Records the columns and types of one row. Throws `InvalidRowError` for values JSON cannot hold. */
+  observe(row: Record<string, unknown>): void {
+    const columns = this.#table.columns;
+    for (const key in row) {
+      const value = row[key];
+      if (value === null || value === undefined) continue;
+      const column = columns[key];
+      if (column !== undefined) {
+        if (column.data_type === "json") {
+          if (typeof value === "object") {
+            checkJson(value, this.#table.name, key, 0);
+            continue;
+          }
+        } else if (fits(column.data_type, value)) continue;
+        this.#conflict(column, value, key);
+        continue;
+      }
+      columns[key] = {
+        name: key,
+        data_type: inferType(value, this.#table.name, key),
+        nullable: true,
+      };
+      this.#onChange();
+    }
+  }
+
+  #conflict(column: ColumnSchema, value: unknown, key: string): void {
+    const type = inferType(value, this.#table.name, key);
+    if (type === column.data_type) return;
+    if (column.data_type === "bigint" && type === "double") {
+      column.data_type = "double"; // widening keeps every value
+      this.#onChange();
+      return;
+    }
+    if (
+      (column.data_type === "text" && (type === "timestamp" || type === "date")) ||
+      (column.data_type === "double" && type === "bigint")
+    ) return;
+    const variants = column.variant_types ??= [];
+    if (!variants.includes(type)) {
+      variants.push(type);
+      this.#onChange();
+    }
+  }
+}
+
+/** Hash of the tables of a schema (base64 SHA3-256 of their canonical JSON). */
+export function schemaHash(tables: Record<string, TableSchema>): string {
+  return createHash("sha3-256").update(canonicalJson(tables as unknown as JsonValue)).digest(
+    "base64",
+  );
+}
+
+/** A new, empty schema named `name`. */
+export function newSchema(name: string): Schema {
+  return {
+    name,
+    version: 0,
+    version_hash: schemaHash({}),
+    engine_version: SCHEMA_ENGINE_VERSION,
+    tables: {},
+  };
+}
+
+/** Recomputes the hash and bumps the version when the tables changed; returns true then. */
+export function bumpSchemaVersion(schema: Schema): boolean {
+  const hash = schemaHash(schema.tables);
+  if (hash === schema.version_hash) return false;
+  schema.version_hash = hash;
+  schema.version += 1;
+  return true;
+}
+
+/** Returns `schema.tables[name]`, creating it (with the dlt columns) or updating its hints. */
+export function ensureTable(
+  schema: Schema,
+  name: string,
+  hints: { writeDisposition: WriteDisposition; primaryKey?: readonly string[]; resource?: string },
+): TableSchema {
+  let table = schema.tables[name];
+  if (!table) {
+    table = schema.tables[name] = { name, write_disposition: hints.writeDisposition, columns: {} };
+  }
+  table.write_disposition = hints.writeDisposition;
+  if (hints.resource !== undefined) table.resource = hints.resource;
+  if (hints.primaryKey && hints.primaryKey.length > 0) {
+    table.primary_key = [...hints.primaryKey];
+    for (const key of hints.primaryKey) {
+      const column = table.columns[key];
+      if (column) column.primary_key = true;
+    }
+  } else delete table.primary_key;
+  return table;
+}
+
+/** Adds the `_dlt_load_id` and `_dlt_id` columns (after the data columns, as dlt orders them). */
+export function addDltColumns(table: TableSchema): void {
+  for (const key of table.primary_key ?? []) {
+    const column = table.columns[key];
+    if (column) {
+      column.primary_key = true;
+      column.nullable = false;
+    }
+  }
+  delete table.columns._dlt_load_id;
+  delete table.columns._dlt_id;
+  table.columns._dlt_load_id = { name: "_dlt_load_id", data_type: "text", nullable: false };
+  table.columns._dlt_id = { name: "_dlt_id", data_type: "text", nullable: false };
+}

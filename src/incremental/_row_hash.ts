@@ -1,0 +1,122 @@
+/**
+ * Boundary deduplication hashes, computed exactly as dlt's `compute_unique_value`: SHAKE128 with a
+ * 15-byte digest, base64 without padding, of the canonical JSON (sorted keys, compact, datetimes
+ * as RFC 3339 with `Z` for UTC) of the primary key value, or of the whole row without one.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { IncrementalPrimaryKeyMissing } from "../errors.ts";
+
+function pad(value: number, width: number): string {
+  return String(value).padStart(width, "0");
+}
+
+/** Formats an instant as orjson does: seconds, then microseconds only when not zero, then `Z`. */
+function instantJson(iso: string): string {
+  // iso is `YYYY-MM-DDTHH:MM:SS[.fffffffff]Z` as Date/Temporal print it.
+  const dot = iso.indexOf(".");
+  if (dot < 0) return iso;
+  const micros = iso.slice(dot + 1, -1).padEnd(6, "0").slice(0, 6);
+  return Number(micros) === 0 ? `${iso.slice(0, dot)}Z` : `${iso.slice(0, dot)}.${micros}Z`;
+}
+
+function localJson(value: Temporal.PlainDateTime): string {
+  const base = `${value.toPlainDate().toString()}T${pad(value.hour, 2)}:${pad(value.minute, 2)}:${
+    pad(value.second, 2)
+  }`;
+  const micros = value.millisecond * 1000 + value.microsecond;
+  return micros === 0 ? base : `${base}.${pad(micros, 6)}`;
+}
+
+/**
+ * Canonical JSON of `value`: object keys sorted at every level, no whitespace, `undefined`
+ * properties left out (`null` in arrays), Dates and Temporal values as orjson writes datetimes.
+ */
+export function canonicalJson(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return JSON.stringify(value);
+    case "number":
+      return Number.isFinite(value) ? JSON.stringify(value) : "null";
+    case "bigint":
+      return value.toString();
+    case "undefined":
+    case "function":
+    case "symbol":
+      return "null";
+  }
+  if (value === null) return "null";
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ",";
+      out += canonicalJson(value[i]);
+    }
+    return out + "]";
+  }
+  if (value instanceof Date) {
+    return Number.isNaN(value.getTime()) ? "null" : `"${instantJson(value.toISOString())}"`;
+  }
+  if (value instanceof Temporal.Instant) return `"${instantJson(value.toString())}"`;
+  if (value instanceof Temporal.ZonedDateTime) {
+    return `"${instantJson(value.toInstant().toString())}"`;
+  }
+  if (value instanceof Temporal.PlainDateTime) return `"${localJson(value)}"`;
+  if (value instanceof Temporal.PlainDate) return `"${value.toString()}"`;
+  const object = value as Record<string, unknown>;
+  if (typeof (object as { toJSON?: unknown }).toJSON === "function") {
+    return canonicalJson((object as { toJSON: () => unknown }).toJSON());
+  }
+  const keys = Object.keys(object).sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    const item = object[key];
+    if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
+    if (!first) out += ",";
+    first = false;
+    out += JSON.stringify(key) + ":" + canonicalJson(item);
+  }
+  return out + "}";
+}
+
+/** dlt's `digest128`: SHAKE128, 15 bytes, base64 without `=` (always 20 characters). */
+export function digest128(text: string): string {
+  // 15 bytes encode to exactly 20 base64 characters: there is never any padding to strip.
+  return createHash("shake128", { outputLength: 15 }).update(text).digest("base64");
+}
+
+/** Where a dedup hash comes from: the whole row, one column, or several columns. */
+export type DedupKey = undefined | string | readonly string[];
+
+/**
+ * The dedup hash of `row`: of `row[key]` for a column name, of `[row[k] for k in key]` for a
+ * list, of the whole row when `key` is `undefined`. Throws
+ * {@linkcode IncrementalPrimaryKeyMissing} when a key column is absent.
+ */
+export function rowHash(
+  row: Record<string, unknown>,
+  key: DedupKey,
+  resourceName: string,
+  cursorPath: string,
+): string {
+  if (key === undefined) return digest128(canonicalJson(row));
+  if (typeof key === "string") {
+    const value = row[key];
+    if (value === undefined) {
+      throw new IncrementalPrimaryKeyMissing(resourceName, cursorPath, key, row);
+    }
+    return digest128(canonicalJson(value));
+  }
+  const values = new Array<unknown>(key.length);
+  for (let i = 0; i < key.length; i++) {
+    const value = row[key[i]];
+    if (value === undefined) {
+      throw new IncrementalPrimaryKeyMissing(resourceName, cursorPath, key[i], row);
+    }
+    values[i] = value;
+  }
+  return digest128(canonicalJson(values));
+}

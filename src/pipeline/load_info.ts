@@ -1,0 +1,99 @@
+/**
+ * What a run did: the loads it made, the rows per table, the state version it committed.
+ *
+ * @module
+ */
+
+/** The result of `pipeline.run()`. */
+export class LoadInfo {
+  /** The pipeline. */
+  readonly pipelineName: string;
+  /** The dataset written. */
+  readonly datasetName: string;
+  /** The destination type (`"filesystem"`). */
+  readonly destinationType: string;
+  /** Where the destination is. */
+  readonly bucketUrl: string;
+  /** Every load committed by this run, pending ones from earlier runs first. */
+  readonly loadIds: string[];
+  /** Loads of earlier runs that this run finished. */
+  readonly pendingLoadIds: string[];
+  /** Rows written per table by this run's extract, after filtering. */
+  readonly rowCounts: Record<string, number>;
+  /** The committed state version after the run. */
+  readonly stateVersion: number;
+  /** True only on the pipeline's first run. */
+  readonly firstRun: boolean;
+  /** When the run started and finished. */
+  readonly startedAt: Date;
+  /** When the run finished. */
+  readonly finishedAt: Date;
+
+  /** Built by the pipeline. */
+  constructor(fields: {
+    pipelineName: string;
+    datasetName: string;
+    destinationType: string;
+    bucketUrl: string;
+    loadIds: string[];
+    pendingLoadIds: string[];
+    rowCounts: Record<string, number>;
+    stateVersion: number;
+    firstRun: boolean;
+    startedAt: Date;
+    finishedAt: Date;
+  }) {
+    this.pipelineName = fields.pipelineName;
+    this.datasetName = fields.datasetName;
+    this.destinationType = fields.destinationType;
+    this.bucketUrl = fields.bucketUrl;
+    this.loadIds = fields.loadIds;
+    this.pendingLoadIds = fields.pendingLoadIds;
+    this.rowCounts = fields.rowCounts;
+    this.stateVersion = fields.stateVersion;
+    this.firstRun = fields.firstRun;
+    this.startedAt = fields.startedAt;
+    this.finishedAt = fields.finishedAt;
+  }
+
+  /** Total rows written by this run. */
+  get totalRows(): number {
+    return Object.values(this.rowCounts).reduce((sum, n) => sum + n, 0);
+  }
+
+  /** A readable summary, for `console.log(String(info))`. */
+  toString(): string {
+    const seconds = ((this.finishedAt.getTime() - this.startedAt.getTime()) / 1000).toFixed(2);
+    const lines = [
+      `Pipeline ${this.pipelineName} → ${this.destinationType} "${this.bucketUrl}", dataset ${this.datasetName}: ${
+        this.loadIds.length === 0
+          ? "nothing new to load"
+          : `${this.loadIds.length} load(s) committed`
+      } in ${seconds}s (state version ${this.stateVersion}${this.firstRun ? ", first run" : ""})`,
+    ];
+    if (this.pendingLoadIds.length > 0) {
+      lines.push(`  finished pending load(s) of an earlier run: ${this.pendingLoadIds.join(", ")}`);
+    }
+    for (const [table, rows] of Object.entries(this.rowCounts)) {
+      lines.push(`  ${table}: ${rows} row(s)`);
+    }
+    return lines.join("\n");
+  }
+
+  /** A plain object for JSON output. */
+  toJSON(): Record<string, unknown> {
+    return {
+      pipelineName: this.pipelineName,
+      datasetName: this.datasetName,
+      destinationType: this.destinationType,
+      bucketUrl: this.bucketUrl,
+      loadIds: this.loadIds,
+      pendingLoadIds: this.pendingLoadIds,
+      rowCounts: this.rowCounts,
+      stateVersion: this.stateVersion,
+      firstRun: this.firstRun,
+      startedAt: this.startedAt.toISOString(),
+      finishedAt: this.finishedAt.toISOString(),
+    };
+  }
+}

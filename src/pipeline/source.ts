@@ -1,0 +1,111 @@
+/**
+ * Sources: named groups of resources sharing one source state.
+ *
+ * @module
+ */
+import { ConfigurationError } from "../errors.ts";
+import { Resource } from "./resource.ts";
+
+/** What a source function receives. */
+export interface SourceContext {
+  /** The source state: read-only here (writes throw `StateReadOnlyError`). */
+  readonly state: Readonly<Record<string, unknown>>;
+}
+
+/** Resources as a source returns them. */
+// deno-lint-ignore no-explicit-any
+export type SourceResources = readonly Resource<any, any>[];
+
+/** A source function: returns the resources, possibly after async setup. */
+export type SourceFunction = (context: SourceContext) => SourceResources | Promise<SourceResources>;
+
+/**
+ * A named group of resources; its state is shared by them. Create one with {@linkcode source}.
+ */
+export class Source {
+  /** The source name: the key of its state under `sources`. */
+  readonly name: string;
+  /** The selected resource names, or `undefined` for all. */
+  readonly selected: readonly string[] | undefined;
+  readonly #resources: SourceResources | SourceFunction;
+
+  /** Use {@linkcode source} instead. */
+  constructor(
+    name: string,
+    resources: SourceResources | SourceFunction,
+    selected?: readonly string[],
+  ) {
+    if (typeof name !== "string" || name.length === 0 || name.length > 64) {
+      throw new ConfigurationError(
+        `Give the source a name of 1-64 characters: got ${JSON.stringify(name)}`,
+      );
+    }
+    if (typeof resources !== "function" && !Array.isArray(resources)) {
+      throw new ConfigurationError(
+        `Pass source "${name}" an array of resources or a function that returns one`,
+      );
+    }
+    this.name = name;
+    this.#resources = resources;
+    this.selected = selected;
+  }
+
+  /** The same source with only the named resources selected; the others' state is untouched. */
+  withResources(...names: string[]): Source {
+    return new Source(this.name, this.#resources, names);
+  }
+
+  /** Calls the source function (the extractor does this inside a run, with read-only state). */
+  async resolve(context: SourceContext): Promise<SourceResources> {
+    const resources = typeof this.#resources === "function"
+      ? await this.#resources(context)
+      : this.#resources;
+    if (!Array.isArray(resources) || resources.some((r) => !(r instanceof Resource))) {
+      throw new ConfigurationError(
+        `Return an array of resources from source "${this.name}"`,
+      );
+    }
+    const names = new Set<string>();
+    for (const resource of resources) {
+      if (names.has(resource.name)) {
+        throw new ConfigurationError(
+          `Give the resources of source "${this.name}" distinct names: "${resource.name}" appears twice`,
+        );
+      }
+      names.add(resource.name);
+    }
+    if (!this.selected) return resources;
+    for (const name of this.selected) {
+      if (!names.has(name)) {
+        throw new ConfigurationError(
+          `Select resources that source "${this.name}" has: "${name}" is not one of ${
+            [...names].map((n) => `"${n}"`).join(", ")
+          }`,
+        );
+      }
+    }
+    return resources.filter((r) => this.selected!.includes(r.name));
+  }
+}
+
+/**
+ * Declares a source: a name and its resources (or a function that returns them, called at each
+ * run with read-only source state).
+ *
+ * @example A source of two resources sharing state
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const users = dlt.resource(function* () {
+ *   dlt.current.sourceState().lastSync = "2024-06-01";
+ *   yield { id: 1 };
+ * }, { name: "users" });
+ * const events = dlt.resource(function* () {
+ *   yield { id: 1, since: dlt.current.sourceState().lastSync ?? null };
+ * }, { name: "events" });
+ * const api = dlt.source("api", () => [users, events]);
+ * ```
+ */
+export function source(name: string, resources: SourceResources | SourceFunction): Source {
+  return new Source(name, resources);
+}

@@ -1,0 +1,172 @@
+/**
+ * dlt's typed JSON: values JSON has no type for are strings behind a private-use tag character
+ * (U+F027 datetime, U+F028 date, U+F02B bytes), so Python dlt reads them back typed too.
+ * Encoding also checks that state holds nothing JSON cannot keep, naming the key path if it does.
+ *
+ * @module
+ */
+import { StateNotSerializableError } from "../errors.ts";
+import { fromBase64, toBase64 } from "./_base64.ts";
+
+/** Tag of an instant (dlt: datetime). */
+export const DATETIME_TAG = "\uF027";
+/** Tag of a calendar date. */
+export const DATE_TAG = "\uF028";
+/** Tag of bytes (base64). */
+export const BYTES_TAG = "\uF02B";
+
+/** A JSON value, the output of {@linkcode encodeTyped}. */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+function describe(value: unknown): string {
+  switch (typeof value) {
+    case "bigint":
+      return `a BigInt (${value}n); store it as a string or number`;
+    case "function":
+      return "a function";
+    case "symbol":
+      return "a symbol";
+    case "number":
+      return `the number ${value}, which JSON cannot hold`;
+    case "undefined":
+      return "undefined";
+  }
+  const name = (value as object).constructor?.name;
+  if (value instanceof Date) return "an invalid Date";
+  if (value instanceof Map) return "a Map; store Object.fromEntries(map)";
+  if (value instanceof Set) return "a Set; store [...set]";
+  return `an instance of ${name ?? "an unknown class"}`;
+}
+
+function joinPath(path: string, key: string | number): string {
+  if (typeof key === "number") return `${path}[${key}]`;
+  return path === "" ? key : `${path}.${key}`;
+}
+
+/**
+ * Converts a state value to plain JSON, tagging Dates, Temporal values and bytes. Throws
+ * {@linkcode StateNotSerializableError} (with the key path, prefixed by `path`) for anything
+ * else JSON cannot hold, and for cycles.
+ */
+export function encodeTyped(value: unknown, path = ""): JsonValue {
+  return encodeValue(value, path, new Set());
+}
+
+function encodeValue(value: unknown, path: string, parents: Set<object>): JsonValue {
+  if (value === null || typeof value === "string" || typeof value === "boolean") {
+    return value;
+  }
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) return value;
+    throw new StateNotSerializableError(path || "(root)", describe(value));
+  }
+  if (typeof value !== "object") {
+    throw new StateNotSerializableError(path || "(root)", describe(value));
+  }
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) {
+      throw new StateNotSerializableError(path || "(root)", describe(value));
+    }
+    return DATETIME_TAG + value.toISOString();
+  }
+  if (value instanceof Temporal.Instant) {
+    return DATETIME_TAG + value.toString({ fractionalSecondDigits: 9 });
+  }
+  if (value instanceof Temporal.ZonedDateTime) {
+    return DATETIME_TAG + value.toInstant().toString({ fractionalSecondDigits: 9 });
+  }
+  if (value instanceof Temporal.PlainDateTime) return DATETIME_TAG + value.toString();
+  if (value instanceof Temporal.PlainDate) return DATE_TAG + value.toString();
+  if (value instanceof Uint8Array) return BYTES_TAG + toBase64(value);
+  if (parents.has(value)) {
+    throw new StateNotSerializableError(path || "(root)", "a reference to itself (a cycle)");
+  }
+  if (Array.isArray(value)) {
+    parents.add(value);
+    const out: JsonValue[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      out[i] = item === undefined ? null : encodeValue(item, joinPath(path, i), parents);
+    }
+    parents.delete(value);
+    return out;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new StateNotSerializableError(path || "(root)", describe(value));
+  }
+  parents.add(value);
+  const out: { [key: string]: JsonValue } = {};
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined) continue;
+    out[key] = encodeValue(item, joinPath(path, key), parents);
+  }
+  if (Object.getOwnPropertySymbols(value).length > 0) {
+    throw new StateNotSerializableError(path || "(root)", "a symbol-keyed property");
+  }
+  parents.delete(value);
+  return out;
+}
+
+const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+function decodeString(value: string): unknown {
+  const tag = value.charCodeAt(0);
+  if (tag < 0xf026 || tag > 0xf02d) return value;
+  const body = value.slice(1);
+  try {
+    switch (value[0]) {
+      case DATETIME_TAG: {
+        if (!OFFSET.test(body)) return Temporal.PlainDateTime.from(body);
+        const fraction = /\.(\d+)/.exec(body)?.[1] ?? "";
+        if (fraction.length > 3) return Temporal.Instant.from(body);
+        const date = new Date(body);
+        return Number.isNaN(date.getTime()) ? value : date;
+      }
+      case DATE_TAG:
+        return Temporal.PlainDate.from(body);
+      case BYTES_TAG:
+        return fromBase64(body);
+    }
+  } catch {
+    // An undecodable payload stays the tagged string, as dlt does.
+  }
+  return value;
+}
+
+/**
+ * Reverses {@linkcode encodeTyped}: tagged strings become `Date` (millisecond precision),
+ * `Temporal.Instant` (finer precision), `Temporal.PlainDateTime` (no offset),
+ * `Temporal.PlainDate` or `Uint8Array`. Returns a new structure.
+ */
+export function decodeTyped(value: unknown): unknown {
+  if (typeof value === "string") return decodeString(value);
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(decodeTyped);
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = decodeTyped(item);
+  return out;
+}
+
+/**
+ * JSON with keys sorted at every level and no whitespace: the form hashed for `_version_hash`.
+ * The input must already be plain JSON (see {@linkcode encodeTyped}).
+ */
+export function canonicalJson(value: JsonValue): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const keys = Object.keys(value).sort();
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0) out += ",";
+    out += JSON.stringify(keys[i]) + ":" + canonicalJson(value[keys[i]]);
+  }
+  return out + "}";
+}

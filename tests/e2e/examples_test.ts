@@ -1,0 +1,76 @@
+/**
+ * Runs every example as a user would (`deno run` in a child process) against a fresh directory
+ * and checks what it printed.
+ */
+import assert from "node:assert/strict";
+
+async function runExample(name: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: `dlt_example_${name}_` });
+  try {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-net=127.0.0.1",
+        new URL(`../../examples/${name}.ts`, import.meta.url).pathname,
+      ],
+      env: { EXAMPLE_DIR: dir, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(output.stdout);
+    assert.equal(
+      output.code,
+      0,
+      `${name} failed:\n${stdout}\n${new TextDecoder().decode(output.stderr)}`,
+    );
+    return stdout;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("examples/resource_state.ts loads all issues first, then only new ones", async () => {
+  const out = await runExample("resource_state");
+  assert.match(out, /First run - loading all issues\nloaded 5 new issue\(s\)/);
+  assert.match(out, /Loading issues since 2024-01-01T00:05:00Z\nloaded 3 new issue\(s\)/);
+  assert.match(out, /Loading issues since 2024-01-01T00:08:00Z\nloaded 0 new issue\(s\)/);
+  assert.match(out, /new_issues holds 8 row\(s\)/);
+});
+
+Deno.test("examples/source_state.ts shares source state between two resources", async () => {
+  const out = await runExample("source_state");
+  assert.match(
+    out,
+    /First sync - loading all users\nUsing last_sync from source state: 2024-06-01T00:00:00Z/,
+  );
+  assert.match(out, /Last sync: 2024-06-01T00:00:00Z/);
+  assert.match(out, /source state: \{ last_full_sync: "2024-06-02T00:00:00Z" \}/);
+});
+
+Deno.test("examples/checkpoint.ts loses a failed run's checkpoint and finishes on the rerun", async () => {
+  const out = await runExample("checkpoint");
+  assert.match(out, /run failed: .*the API failed on page 2/);
+  assert.match(out, /loaded: \{ api_with_checkpoints: 5 \}/);
+  assert.match(out, /checkpoint after finishing: \{ api_with_checkpoints: \{\} \}/);
+});
+
+Deno.test("examples/processed_ids.ts skips ids loaded before", async () => {
+  const out = await runExample("processed_ids");
+  assert.match(out, /run 1: \{ process_items: 2 \}/);
+  assert.match(out, /run 2: \{ process_items: 1 \}/);
+  assert.match(out, /processed: \{ processed: \[ "a", "b", "c" \] \}/);
+});
+
+Deno.test("examples/high_water_mark.ts loads each event once", async () => {
+  const out = await runExample("high_water_mark");
+  assert.match(out, /run 1: \{ events: 3 \}\nrun 2: \{ events: 2 \}\nrun 3: \{\}\nmax_id: 5/);
+});
+
+Deno.test("examples/view_state.ts reads and decodes the newest state row", async () => {
+  const out = await runExample("view_state");
+  assert.match(out, /version: 2/);
+  assert.match(out, /decoded sources: \{"view_state":\{"resources":\{"items":\{"runs":2\}\}\}\}/);
+});

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import * as dlt from "../../mod.ts";
+import { TempWorld } from "../helpers/temp_pipeline.ts";
+
+const BAD_NAMES = [
+  "",
+  "../escape",
+  "a/b",
+  "a\\b",
+  "nul\0byte",
+  "x".repeat(65),
+  "CON",
+  "lpt1",
+  ".hidden",
+  "-flag",
+];
+
+for (const name of BAD_NAMES) {
+  Deno.test(`pipeline() rejects the pipeline name ${JSON.stringify(name)} with InvalidNameError`, () => {
+    assert.throws(
+      () => dlt.pipeline({ pipelineName: name, pipelinesDir: "/nonexistent" }),
+      dlt.InvalidNameError,
+    );
+  });
+}
+
+Deno.test("pipeline() rejects an unsafe dataset name", () => {
+  assert.throws(
+    () => dlt.pipeline({ pipelineName: "ok", datasetName: "../up", pipelinesDir: "/nonexistent" }),
+    dlt.InvalidNameError,
+  );
+});
+
+async function assertRunFails(
+  world: TempWorld,
+  pipeline: dlt.Pipeline,
+  data: dlt.RunData,
+  cause: new (...args: never[]) => Error,
+  options?: dlt.RunOptions,
+): Promise<Error> {
+  const before = await world.snapshot();
+  const error = await pipeline.run(data, options).catch((e) => e);
+  assert.ok(error instanceof dlt.PipelineStepFailed, `expected PipelineStepFailed, got ${error}`);
+  assert.ok(error.cause instanceof cause, `expected ${cause.name}, got ${error.cause}`);
+  assert.deepEqual(await world.snapshot(), before);
+  return error.cause as Error;
+}
+
+for (const table of ["../outside", "a/b", "_dlt_loads", ""]) {
+  Deno.test(`run() rejects the table name ${JSON.stringify(table)} returned by a tableName function`, async () => {
+    await using world = await TempWorld.create();
+    const pipeline = world.pipeline("tables");
+    await pipeline.run([{ id: 0 }], { tableName: "seed" });
+    const rows = dlt.resource([{ id: 1 }], { name: "rows", tableName: () => table });
+    await assertRunFails(world, pipeline, rows, dlt.InvalidNameError);
+  });
+}
+
+for (
+  const [label, item] of [
+    ["a number", 42],
+    ["a string", "row"],
+    ["null", null],
+    ["a nested array", [[{ id: 1 }]]],
+    ["a Map", new Map([["id", 1]])],
+    ["a BigInt value", { id: 1n }],
+    ["a function value", { id: 1, f: () => 1 }],
+    ["a nested symbol", { id: 1, meta: { s: Symbol("s") } }],
+    ["a NaN value", { id: Number.NaN }],
+    [
+      "a cycle",
+      (() => {
+        const row: Record<string, unknown> = { id: 1, meta: {} };
+        (row.meta as Record<string, unknown>).back = row;
+        return row;
+      })(),
+    ],
+  ] as const
+) {
+  Deno.test(`run() fails with InvalidRowError for ${label}`, async () => {
+    await using world = await TempWorld.create();
+    const pipeline = world.pipeline("rows");
+    await pipeline.run([{ id: 0 }], { tableName: "bad" });
+    const bad = dlt.resource(function* () {
+      yield { id: 0.5 };
+      yield item;
+    }, { name: "bad" });
+    await assertRunFails(world, pipeline, bad, dlt.InvalidRowError);
+  });
+}
+
+Deno.test("run() rejects unknown options and plain data without a table name before writing", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("options");
+  await assert.rejects(
+    // @ts-expect-error: not an option
+    pipeline.run([{ a: 1 }], { tableName: "t", bogus: true }),
+    dlt.ConfigurationError,
+  );
+  await assert.rejects(pipeline.run([{ a: 1 }]), dlt.ConfigurationError);
+  await assert.rejects(
+    // @ts-expect-error: not a disposition
+    pipeline.run([{ a: 1 }], { tableName: "t", writeDisposition: "upsert" }),
+    dlt.ConfigurationError,
+  );
+  assert.deepEqual(await world.snapshot(), new Map());
+});
+
+Deno.test("run() fails with ConfigurationError when bucketUrl is a file", async () => {
+  await using world = await TempWorld.create();
+  const file = join(world.root, "not_a_dir");
+  await Deno.writeTextFile(file, "x");
+  const pipeline = dlt.pipeline({
+    pipelineName: "filebucket",
+    pipelinesDir: world.pipelinesDir,
+    destination: dlt.destinations.filesystem({ bucketUrl: file }),
+  });
+  const error = await pipeline.run([{ a: 1 }], { tableName: "t" }).catch((e) => e);
+  assert.ok(error instanceof dlt.PipelineStepFailed);
+  assert.ok(error.cause instanceof dlt.ConfigurationError, String(error.cause));
+  assert.equal(await Deno.readTextFile(file), "x");
+});
+
+Deno.test("run() without write permission fails with MissingPermissionError", async () => {
+  await using world = await TempWorld.create();
+  const script = new URL("../fixtures/run_without_write.ts", import.meta.url);
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", `--allow-read`, `--allow-env`, script.pathname, world.root],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(output.stdout);
+  assert.equal(
+    text.trim(),
+    "MissingPermissionError write",
+    new TextDecoder().decode(output.stderr),
+  );
+  assert.deepEqual(await world.snapshot(), new Map());
+});

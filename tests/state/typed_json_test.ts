@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { StateNotSerializableError } from "../../src/errors.ts";
+import { canonicalJson, decodeTyped, encodeTyped } from "../../src/state/typed_json.ts";
+
+Deno.test("encodeTyped() tags Dates as dlt datetimes and decodeTyped() restores them", () => {
+  const date = new Date("2024-01-02T03:04:05.678Z");
+  const encoded = encodeTyped({ at: date, list: [date] });
+  assert.deepEqual(encoded, {
+    at: "\uF0272024-01-02T03:04:05.678Z",
+    list: ["\uF0272024-01-02T03:04:05.678Z"],
+  });
+  const decoded = decodeTyped(encoded) as { at: Date; list: Date[] };
+  assert.equal(decoded.at.getTime(), date.getTime());
+  assert.equal(decoded.list[0].getTime(), date.getTime());
+});
+
+Deno.test("decodeTyped() reads datetimes written by Python dlt", () => {
+  const decoded = decodeTyped({
+    aware: "\uF0272024-01-02T03:04:05+00:00",
+    micro: "\uF0272024-01-02T03:04:05.123456+02:00",
+    naive: "\uF0272024-01-02T03:04:05",
+    date: "\uF0282024-01-02",
+    decimal: "\uF02612.50",
+  }) as Record<string, unknown>;
+  assert.equal((decoded.aware as Date).toISOString(), "2024-01-02T03:04:05.000Z");
+  assert.ok(decoded.micro instanceof Temporal.Instant);
+  assert.equal(decoded.micro.toString(), "2024-01-02T01:04:05.123456Z");
+  assert.ok(decoded.naive instanceof Temporal.PlainDateTime);
+  assert.ok(decoded.date instanceof Temporal.PlainDate);
+  assert.equal(decoded.decimal, "\uF02612.50");
+});
+
+Deno.test("encodeTyped() round-trips Temporal values and bytes", () => {
+  const value = {
+    instant: Temporal.Instant.from("2024-01-02T03:04:05.000000001Z"),
+    plain: Temporal.PlainDateTime.from("2024-01-02T03:04:05"),
+    day: Temporal.PlainDate.from("2024-01-02"),
+    bytes: new Uint8Array([0, 1, 254, 255]),
+  };
+  const decoded = decodeTyped(JSON.parse(JSON.stringify(encodeTyped(value)))) as typeof value;
+  assert.ok(decoded.instant.equals(value.instant));
+  assert.ok(decoded.plain.equals(value.plain));
+  assert.ok(decoded.day.equals(value.day));
+  assert.deepEqual(decoded.bytes, value.bytes);
+});
+
+Deno.test("encodeTyped() drops undefined keys and writes undefined array items as null", () => {
+  assert.deepEqual(encodeTyped({ a: undefined, b: [undefined, 1] }), { b: [null, 1] });
+});
+
+for (
+  const [label, value, path] of [
+    ["BigInt", { a: { b: 1n } }, "a.b"],
+    ["function", { f: () => {} }, "f"],
+    ["symbol", { list: [1, Symbol("s")] }, "list[1]"],
+    ["Infinity", { n: Infinity }, "n"],
+    ["Set", { s: new Set() }, "s"],
+    ["class instance", { c: new (class Point {})() }, "c"],
+    ["invalid Date", { d: new Date("nope") }, "d"],
+  ] as const
+) {
+  Deno.test(`encodeTyped() rejects a ${label} naming its path`, () => {
+    assert.throws(() => encodeTyped(value, "root"), (error: unknown) => {
+      assert.ok(error instanceof StateNotSerializableError);
+      assert.equal(error.path, `root.${path}`.replace(".[", "["));
+      return true;
+    });
+  });
+}
+
+Deno.test("encodeTyped() rejects cycles but accepts shared references", () => {
+  const shared = { x: 1 };
+  assert.deepEqual(encodeTyped({ a: shared, b: shared }), { a: { x: 1 }, b: { x: 1 } });
+  const loop: Record<string, unknown> = {};
+  loop.me = loop;
+  assert.throws(() => encodeTyped({ loop }), StateNotSerializableError);
+});
+
+Deno.test("canonicalJson() sorts keys at every level and leaves arrays in order", () => {
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: "é" } }),
+    '{"a":{"c":"é","d":[3,{"y":2,"z":1}]},"b":1}',
+  );
+});
