@@ -223,10 +223,10 @@ export class StateConflictError extends DltError {
   readonly localVersion: number;
   /** The newer committed version found in the destination. */
   readonly remoteVersion: number;
-  /** Creates the error for `pipelineName`. */
-  constructor(pipelineName: string, localVersion: number, remoteVersion: number) {
+  /** Creates the error for `pipelineName`; `detail` says who holds the newer version. */
+  constructor(pipelineName: string, localVersion: number, remoteVersion: number, detail = "") {
     super(
-      `Run pipeline "${pipelineName}" again: the destination holds state version ${remoteVersion}, newer than version ${localVersion} this run started from (another machine ran it); nothing was written`,
+      `Run pipeline "${pipelineName}" again: the destination holds state version ${remoteVersion}, newer than version ${localVersion} this run started from (another machine ran it)${detail}; nothing was written`,
     );
     this.localVersion = localVersion;
     this.remoteVersion = remoteVersion;
@@ -262,6 +262,27 @@ export class StateFileCorruptedError extends DltError {
       `${how ?? "Restore or delete the file"}: "${file}" is damaged (${detail})`,
     );
     this.file = file;
+  }
+}
+
+/**
+ * The state grew past the hard size limit (`stateSizeLimits.maxBytes`); nothing was committed.
+ *
+ * @example
+ * ```ts
+ * import { StateTooLargeError } from "./errors.ts";
+ * console.log(new StateTooLargeError("gh", 20_000_000, 16_777_216).bytes); // 20000000
+ * ```
+ */
+export class StateTooLargeError extends DltError {
+  /** The encoded size of the state. */
+  readonly bytes: number;
+  /** Creates the error for `pipelineName`. */
+  constructor(pipelineName: string, bytes: number, limit: number, detail = "") {
+    super(
+      `Keep the state of pipeline "${pipelineName}" small (a cursor or high-water mark, not lists of ids): it is ${bytes} bytes, over the limit of ${limit}${detail}; raise stateSizeLimits.maxBytes only if you must`,
+    );
+    this.bytes = bytes;
   }
 }
 

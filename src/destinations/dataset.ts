@@ -98,15 +98,10 @@ export class DatasetTable {
       return;
     }
     const table = await tableSchemaOf(store, this.name);
-    let files = await store.committedTableFiles(this.name, committed);
-    if (!table && files.length === 0) throw new TableNotFoundError(this.name, store.datasetName);
-    const disposition = table?.write_disposition ?? "append";
-    if (disposition === "replace" && files.length > 0) {
-      const newest = files[files.length - 1].loadId;
-      files = files.filter((file) => file.loadId === newest);
-    }
-    const key = table?.primary_key ?? [];
-    if (disposition === "merge" && key.length > 0) {
+    if (!table) throw new TableNotFoundError(this.name, store.datasetName);
+    const files = await store.visibleTableFiles(this.name, committed);
+    const key = table.primary_key ?? [];
+    if (table.write_disposition === "merge" && key.length > 0) {
       yield* this.#mergedRows(files, key);
       return;
     }

@@ -42,7 +42,12 @@ export interface PackageTable {
   writeDisposition: WriteDisposition;
   /** The primary key, for merge. */
   primaryKey?: string[];
-  /** The files, in order. A replace table may have none: it is emptied. */
+  /**
+   * The load starts the table over: rows of earlier loads are no longer visible (replace
+   * dispositions, refresh and drop).
+   */
+  reset?: boolean;
+  /** The files, in order. */
   files: PackageFile[];
   /** Merge tables: opens the distinct keys of the load (one JSON value a line). */
   openKeys?: () => Promise<ReadableStream<Uint8Array>>;
@@ -76,6 +81,11 @@ export interface CommittedState {
   row: StateRow;
 }
 
+/** Status of a `_dlt_loads` row: committed. */
+export const LOAD_COMPLETED = 0;
+/** Status of a `_dlt_loads` row appended later for a committed load: its rows are withdrawn. */
+export const LOAD_REVERTED = 2;
+
 /** A committed table file: `<table>/<loadId>.<n>.jsonl`. */
 export interface TableFile {
   /** The load that wrote it. */
@@ -87,6 +97,7 @@ export interface TableFile {
 }
 
 const TABLE_FILE = /^(.+)\.(\d+)\.jsonl$/;
+const RESET_MARKER = /^(.+)\.reset$/;
 
 /** Compares load ids (increasing, sortable strings). */
 export function compareLoadIds(a: string, b: string): number {
@@ -144,6 +155,7 @@ export class DatasetStore {
     const states = readRowsBackward(this.bucket, this.path(`${STATE_TABLE}.jsonl`));
     const loads = readRowsBackward(this.bucket, this.path(`${LOADS_TABLE}.jsonl`));
     const seen = new Set<string>(); // committed load ids of this pipeline met so far
+    const reverted = new Set<string>(); // loads withdrawn by a later row
     let candidate: StateRow | undefined;
     let loadsDone = false;
     try {
@@ -152,6 +164,10 @@ export class DatasetStore {
           const next = await this.#nextStateRow(states, pipelineName);
           if (!next) return undefined;
           candidate = next;
+        }
+        if (reverted.has(candidate._dlt_load_id)) {
+          candidate = undefined;
+          continue;
         }
         if (seen.has(candidate._dlt_load_id)) {
           return { row: candidate, state: await decodeStateRow(candidate) };
@@ -166,8 +182,14 @@ export class DatasetStore {
           continue;
         }
         const load = step.value;
-        if (!isLoadRow(load) || load.status !== 0) continue;
+        if (!isLoadRow(load)) continue;
         if (load.pipeline_name !== undefined && load.pipeline_name !== pipelineName) continue;
+        if (load.status === LOAD_REVERTED) {
+          reverted.add(load.load_id);
+          if (load.load_id === candidate._dlt_load_id) candidate = undefined;
+          continue;
+        }
+        if (load.status !== LOAD_COMPLETED || reverted.has(load.load_id)) continue;
         seen.add(load.load_id);
         if (load.load_id === candidate._dlt_load_id) continue; // found on the next turn
         if (
@@ -199,7 +221,7 @@ export class DatasetStore {
   async isCommitted(pipelineName: string, loadId: string): Promise<boolean> {
     for await (const row of readRowsBackward(this.bucket, this.path(`${LOADS_TABLE}.jsonl`))) {
       if (!isLoadRow(row)) continue;
-      if (row.load_id === loadId) return row.status === 0;
+      if (row.load_id === loadId) return row.status === LOAD_COMPLETED;
       if (row.pipeline_name === pipelineName && compareLoadIds(row.load_id, loadId) < 0) {
         return false;
       }
@@ -245,6 +267,10 @@ export class DatasetStore {
     if (await this.isCommitted(pkg.pipelineName, pkg.loadId)) return;
     for (const table of pkg.tables) {
       const dir = validateName("table", table.name);
+      if (table.reset) {
+        await this.bucket.write(this.path(dir, `${pkg.loadId}.reset`), new Uint8Array(0));
+        onStep(`reset_marker:${table.name}`);
+      }
       const superseded = table.supersededLines ?? [];
       let firstLine = 0;
       for (let index = 0; index < table.files.length; index++) {
@@ -260,10 +286,6 @@ export class DatasetStore {
       if (table.openKeys) {
         await this.bucket.write(this.path(dir, `${pkg.loadId}.keys.jsonl`), await table.openKeys());
         onStep(`keys_file:${table.name}`);
-      }
-      if (table.files.length === 0 && table.writeDisposition === "replace") {
-        await this.bucket.write(this.path(dir, `${pkg.loadId}.0.jsonl`), new Uint8Array(0));
-        onStep(`table_file:${table.name}:0`);
       }
     }
     for (const schema of pkg.schemas) {
@@ -283,6 +305,7 @@ export class DatasetStore {
       await this.bucket.appendLine(this.path(`${STATE_TABLE}.jsonl`), line(pkg.stateRow));
       onStep("state_row");
     }
+    onStep("before_loads_row");
     const loadRow: LoadRow = {
       load_id: pkg.loadId,
       schema_name: pkg.schemaName,
@@ -293,20 +316,47 @@ export class DatasetStore {
     };
     await this.bucket.appendLine(this.path(`${LOADS_TABLE}.jsonl`), line(loadRow));
     onStep("loads_row");
-    await this.#dropReplacedFiles(pkg);
+    for (const table of pkg.tables) {
+      if (table.reset) await this.#deleteFilesBefore(table.name, pkg.loadId);
+    }
   }
 
-  /** After a replace table is committed, the files of earlier loads are no longer visible: delete them. */
-  async #dropReplacedFiles(pkg: PackageToLoad): Promise<void> {
-    for (const table of pkg.tables) {
-      if (table.writeDisposition !== "replace") continue;
-      for (const file of await this.#listTableFiles(table.name)) {
-        if (compareLoadIds(file.loadId, pkg.loadId) < 0) await this.bucket.delete(file.path);
+  /**
+   * Once a reset of `table` is committed, files of earlier loads are invisible: delete them to
+   * free space. Readers never depend on this (a crash before it changes nothing they see).
+   */
+  async #deleteFilesBefore(table: string, loadId: string): Promise<void> {
+    for (const entry of await this.bucket.list(this.path(table))) {
+      const id = entry.name.split(".").slice(0, 2).join(".");
+      if (!entry.isDirectory && compareLoadIds(id, loadId) < 0) {
+        await this.bucket.delete(this.path(table, entry.name));
       }
     }
   }
 
-  /** Every committed load, in file order, keyed by load id. */
+  /**
+   * Withdraws committed loads: appends a `_dlt_loads` row with status 2 for each, so readers and
+   * restores skip their rows and state. No file is edited.
+   */
+  async revertLoads(
+    pipelineName: string,
+    schemaName: string,
+    loadIds: readonly string[],
+  ): Promise<void> {
+    for (const loadId of loadIds) {
+      const row: LoadRow = {
+        load_id: loadId,
+        schema_name: schemaName,
+        status: LOAD_REVERTED,
+        inserted_at: new Date().toISOString(),
+        schema_version_hash: null,
+        pipeline_name: pipelineName,
+      };
+      await this.bucket.appendLine(this.path(`${LOADS_TABLE}.jsonl`), line(row));
+    }
+  }
+
+  /** Every committed (and not reverted) load, in commit order, keyed by load id. */
   async committedLoads(): Promise<Map<string, LoadRow>> {
     const loads = new Map<string, LoadRow>();
     for await (
@@ -314,26 +364,48 @@ export class DatasetStore {
         skipInvalid: true,
       })
     ) {
-      if (isLoadRow(row) && row.status === 0) loads.set(row.load_id, row);
+      if (!isLoadRow(row)) continue;
+      if (row.status === LOAD_COMPLETED) loads.set(row.load_id, row);
+      else if (row.status === LOAD_REVERTED) loads.delete(row.load_id);
     }
     return loads;
   }
 
-  /** The names of the tables that have a folder in the dataset. */
+  /** The names of the data tables that have a folder in the dataset. */
   async tableNames(): Promise<string[]> {
-    return (await this.bucket.list(this.datasetName)).filter((e) => e.isDirectory).map((e) =>
-      e.name
-    );
+    return (await this.bucket.list(this.datasetName))
+      .filter((entry) => entry.isDirectory && !entry.name.startsWith("_dlt"))
+      .map((entry) => entry.name);
   }
 
-  async #listTableFiles(table: string): Promise<TableFile[]> {
-    const files: TableFile[] = [];
-    for (const entry of await this.bucket.list(this.path(table))) {
-      const match = TABLE_FILE.exec(entry.name);
-      if (!match || entry.isDirectory) continue;
-      files.push({ loadId: match[1], index: Number(match[2]), path: this.path(table, entry.name) });
+  /**
+   * Claims state version `version` of `pipelineName` for `loadId` before it is committed, with a
+   * create-if-absent write: of two machines that extracted from the same version, only one can
+   * claim the next. A claim by the same `owner` (this working dir, retrying after a crash) holds.
+   * Returns the other claim when there is one.
+   */
+  async claimStateVersion(
+    pipelineName: string,
+    version: number,
+    loadId: string,
+    owner: string,
+  ): Promise<{ loadId: string; owner: string; path: string } | undefined> {
+    const path = this.path("_dlt_state_claims", pipelineName, `${version}.json`);
+    const claim = encoder.encode(JSON.stringify({ load_id: loadId, owner }) + "\n");
+    if (await this.bucket.createIfAbsent(path, claim)) return undefined;
+    let existing: { load_id?: string; owner?: string } = {};
+    try {
+      existing = JSON.parse(new TextDecoder().decode(await this.bucket.read(path)));
+    } catch { /* a torn claim is nobody's */ }
+    if (existing.owner === owner || existing.owner === undefined) {
+      await this.bucket.write(path, claim);
+      return undefined;
     }
-    return files.sort((a, b) => compareLoadIds(a.loadId, b.loadId) || a.index - b.index);
+    return {
+      loadId: existing.load_id ?? "?",
+      owner: existing.owner,
+      path: `${this.bucket.url}/${path}`,
+    };
   }
 
   /** The distinct merge keys a load wrote to `table` (its keys file), or `undefined` without one. */
@@ -343,12 +415,35 @@ export class DatasetStore {
     return new TextDecoder().decode(bytes).split("\n").filter((key) => key.length > 0);
   }
 
-  /** The files of `table` whose load is in `committed`, oldest load first. */
-  async committedTableFiles(
+  /**
+   * The files of `table` a reader sees: those of committed loads, starting at the newest
+   * committed reset of the table, oldest load first.
+   */
+  async visibleTableFiles(
     table: string,
     committed: ReadonlySet<string> | Map<string, unknown>,
   ): Promise<TableFile[]> {
-    return (await this.#listTableFiles(table)).filter((file) => committed.has(file.loadId));
+    const files: TableFile[] = [];
+    let resetAt = "";
+    for (const entry of await this.bucket.list(this.path(table))) {
+      if (entry.isDirectory) continue;
+      const match = TABLE_FILE.exec(entry.name);
+      if (match) {
+        if (committed.has(match[1])) {
+          files.push({
+            loadId: match[1],
+            index: Number(match[2]),
+            path: this.path(table, entry.name),
+          });
+        }
+        continue;
+      }
+      const reset = RESET_MARKER.exec(entry.name);
+      if (reset && committed.has(reset[1]) && reset[1] > resetAt) resetAt = reset[1];
+    }
+    return files
+      .filter((file) => compareLoadIds(file.loadId, resetAt) >= 0)
+      .sort((a, b) => compareLoadIds(a.loadId, b.loadId) || a.index - b.index);
   }
 }
 

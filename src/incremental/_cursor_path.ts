@@ -100,6 +100,13 @@ function collect(value: unknown, steps: readonly Step[], at: number, out: unknow
   }
 }
 
+const SIMPLE_FIELD = /^[^.[\]|$*'"]+$/;
+
+/** The field name when `path` is a single field (read directly), else `undefined`. */
+export function simpleField(path: string): string | undefined {
+  return SIMPLE_FIELD.test(path) ? path : undefined;
+}
+
 /**
  * Compiles `path` into a reader. A single field reads the property; a longer path takes its
  * first match, and reports "no value" when any match is `null`, as dlt does.
@@ -109,7 +116,7 @@ export function compileCursorPath(path: string): CursorReader {
   if (typeof path !== "string" || path.trim() === "") {
     invalid(String(path), "it is empty");
   }
-  if (/^[^.[\]|$*'"]+$/.test(path)) {
+  if (SIMPLE_FIELD.test(path)) {
     const field = path;
     return (row) => {
       if (row === null || typeof row !== "object") return MISSING;

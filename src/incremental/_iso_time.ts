@@ -222,3 +222,59 @@ export function formatIso(layout: IsoParts, ms: number, sub: number): string {
   }
   return text + layout.offsetText;
 }
+
+/**
+ * The layout of an ISO string, for comparing strings as text: the positions and char codes of
+ * its separators and of its whole offset. Two ISO strings of one layout (same length, same
+ * separators, same offset) compare as instants exactly as they compare as text, digit by digit.
+ */
+export interface IsoLayout {
+  /** The string length. */
+  length: number;
+  /** Positions that must hold exactly the code in {@linkcode IsoLayout.codes}. */
+  positions: Int32Array;
+  /** The char codes at {@linkcode IsoLayout.positions}. */
+  codes: Int32Array;
+}
+
+/** The layout of `s`, or `undefined` when `s` is not an ISO date or timestamp. */
+export function isoLayout(s: string): IsoLayout | undefined {
+  const parts = newIsoParts();
+  if (parseIso(s, parts) === IsoKind.NONE) return undefined;
+  const offsetStart = s.length - parts.offsetText.length;
+  const positions: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (i >= offsetStart || c < 48 || c > 57) positions.push(i);
+  }
+  return {
+    length: s.length,
+    positions: Int32Array.from(positions),
+    codes: Int32Array.from(positions, (i) => s.charCodeAt(i)),
+  };
+}
+
+/**
+ * Whether `s` has `layout`: its length, separators and offset. Digit positions are not read (that
+ * would cost more than the rest of the filter); a string with a non-digit where a digit belongs
+ * therefore compares as text on this path instead of being rejected.
+ */
+export function hasLayout(s: string, layout: IsoLayout): boolean {
+  if (s.length !== layout.length) return false;
+  const positions = layout.positions;
+  const codes = layout.codes;
+  for (let i = 0; i < positions.length; i++) {
+    if (s.charCodeAt(positions[i]) !== codes[i]) return false;
+  }
+  return true;
+}
+
+/** Whether two layouts are the same. */
+export function sameLayout(a: IsoLayout | undefined, b: IsoLayout | undefined): boolean {
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  if (a.positions.length !== b.positions.length) return false;
+  for (let i = 0; i < a.positions.length; i++) {
+    if (a.positions[i] !== b.positions[i] || a.codes[i] !== b.codes[i]) return false;
+  }
+  return true;
+}

@@ -6,7 +6,7 @@
  */
 import { ConfigurationError } from "../errors.ts";
 import { compareValues, valuesEqual, valuesMismatch } from "./_compare.ts";
-import { compileCursorPath, type CursorReader } from "./_cursor_path.ts";
+import { compileCursorPath, type CursorReader, simpleField } from "./_cursor_path.ts";
 import { type Lag, type LagOption, resolveLag } from "./_lag.ts";
 
 /** The options as {@linkcode resolveOptions} checked them (mirrors the public options). */
@@ -27,6 +27,8 @@ export interface RawOptions {
 /** Validated options in the form the filter uses. */
 export interface ResolvedOptions {
   read: CursorReader;
+  /** The field name when the cursor path is a single field. */
+  field: string | undefined;
   initialValue: unknown;
   endValue: unknown;
   /** 1 for max, -1 for min, 0 for a custom function. */
@@ -189,6 +191,7 @@ export function resolveOptions(cursorPath: string, options: RawOptions): Resolve
   }
   const resolved: ResolvedOptions = {
     read,
+    field: simpleField(cursorPath),
     initialValue: options.initialValue ?? undefined,
     endValue: options.endValue ?? undefined,
     direction: func === "max" ? 1 : func === "min" ? -1 : 0,

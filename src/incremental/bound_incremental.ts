@@ -17,6 +17,7 @@ import {
   valuesMismatch,
 } from "./_compare.ts";
 import { MISSING } from "./_cursor_path.ts";
+import { hasLayout, type IsoLayout, isoLayout, sameLayout } from "./_iso_time.ts";
 import { applyLag } from "./_lag.ts";
 import { type RawOptions, type ResolvedOptions, resolveOptions } from "./_options.ts";
 import { type DedupKey, rowHash } from "./_row_hash.ts";
@@ -80,8 +81,26 @@ export class BoundIncremental<T = unknown> {
   readonly #lastKey = new CursorKey();
   #last: unknown;
   #hasLast: boolean;
+  /** `#lastKey` lags behind `#last` after a fast-path advance; refreshed before slow use. */
+  #lastKeyStale = false;
+  // The fast path (see #fast): the bounds as plain numbers, or as ISO strings of one layout.
+  readonly #fastField: string | undefined;
+  readonly #maxFirst: boolean;
+  #lastNumber = NaN;
+  #startNumber = NaN;
+  #endNumber = NaN;
+  #lastText: string | undefined;
+  #layout: IsoLayout | undefined;
+  #startText: string | undefined;
+  #endText: string | undefined;
+  readonly #startLayout: IsoLayout | undefined;
+  readonly #endLayout: IsoLayout | undefined;
   readonly #boundary: Set<string>;
   readonly #pending: Row[] = [];
+  #pendingCount = 0;
+  /** The row a fast-path advance left to start the boundary with (see #settleBoundary). */
+  #deferredBoundaryRow: Row | undefined;
+  readonly #endOpen: boolean;
   #boundaryChanged = false;
   #capped = false;
   #capWarned = false;
@@ -144,6 +163,50 @@ export class BoundIncremental<T = unknown> {
       this.#cutoffKey = new CursorKey();
       this.#cutoffKey.set(this.#cutoff);
     }
+
+    this.#fastField = options.direction !== 0 && !options.cutoffAtRunStart
+      ? options.field
+      : undefined;
+    this.#maxFirst = options.direction === 1;
+    this.#endOpen = options.rangeEndOpen;
+    const start = this.#startValue;
+    const end = options.endValue;
+    if (typeof start === "number") this.#startNumber = start;
+    // Without an end every number is inside it; ±Infinity itself takes the full path.
+    if (end === undefined) this.#endNumber = this.#maxFirst ? Infinity : -Infinity;
+    else if (typeof end === "number") this.#endNumber = end;
+    this.#startLayout = typeof start === "string" ? isoLayout(start) : undefined;
+    this.#endLayout = typeof end === "string" ? isoLayout(end) : undefined;
+    this.#setFastLast(this.#last);
+  }
+
+  /** Keeps the fast-path copies of the last value (and the bounds of its layout) in step. */
+  #setFastLast(value: unknown): void {
+    if (typeof value === "number") {
+      this.#lastNumber = value;
+      this.#lastText = undefined;
+      return;
+    }
+    this.#lastNumber = NaN;
+    if (typeof value !== "string") {
+      this.#lastText = undefined;
+      return;
+    }
+    if (this.#layout === undefined || !hasLayout(value, this.#layout)) {
+      const layout = isoLayout(value);
+      if (layout === undefined) {
+        this.#lastText = undefined;
+        return;
+      }
+      this.#layout = layout;
+      this.#startText = sameLayout(layout, this.#startLayout)
+        ? this.#startValue as string
+        : undefined;
+      this.#endText = sameLayout(layout, this.#endLayout)
+        ? this.#options.endValue as string
+        : undefined;
+    }
+    this.#lastText = value;
   }
 
   #openSlot(resourceState: Record<string, unknown>): Record<string, unknown> {
@@ -230,24 +293,62 @@ export class BoundIncremental<T = unknown> {
    * Throws the incremental errors (`IncrementalCursorPathMissing`, …).
    */
   filterPage(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
-    if (rows.length === 0) return rows as Row[];
+    const count = rows.length;
+    if (count === 0) return rows as Row[];
     let kept: Row[] | undefined;
-    for (let i = 0; i < rows.length; i++) {
+    const field = this.#fastField;
+    // The numeric fast path runs on locals and is written back before anything else looks.
+    const maxFirst = this.#maxFirst;
+    const start = this.#startNumber;
+    const end = this.#endNumber;
+    const endOpen = this.#endOpen;
+    let last = this.#lastNumber;
+    let advancedTo: Row | undefined;
+    for (let i = 0; i < count; i++) {
       const row = rows[i];
-      if (this.#filter(row)) {
+      let keep = false;
+      if (field !== undefined && row !== null && typeof row === "object") {
+        const value = row[field];
+        if (typeof value === "number") {
+          if (maxFirst ? value > last : value < last) {
+            if (
+              endOpen
+                ? (maxFirst ? value < end : value > end)
+                : (maxFirst ? value <= end : value >= end)
+            ) {
+              last = value;
+              advancedTo = row;
+              keep = true;
+            }
+          } else {
+            keep = maxFirst ? value > start && value < last : value < start && value > last;
+          }
+        } else if (typeof value === "string" && advancedTo === undefined) {
+          keep = this.#fastText(row, value);
+        }
+      }
+      if (!keep) {
+        if (advancedTo !== undefined) {
+          this.#advancedFast(last, advancedTo);
+          advancedTo = undefined;
+        }
+        keep = this.#filter(row);
+        last = this.#lastNumber;
+      }
+      if (keep) {
         if (kept !== undefined) kept.push(row);
       } else if (kept === undefined) {
         kept = rows.slice(0, i);
       }
     }
+    if (advancedTo !== undefined) this.#advancedFast(last, advancedTo);
     this.#endBatch(kept === undefined || kept.length > 0);
     return kept ?? rows as Row[];
   }
 
   /** Filters a single row as a page of its own: true to keep it. Updates the state slot. */
   filterRow(row: Record<string, unknown>): boolean {
-    const keep = this.#filter(row);
-    this.#endBatch(keep);
+    const keep = this.filterPage([row]).length > 0;
     return keep;
   }
 
@@ -256,7 +357,58 @@ export class BoundIncremental<T = unknown> {
     return new IncrementalTransform<T, R>(this);
   }
 
+  /** Writes back a run of numeric rows that moved the last value on the fast path. */
+  #advancedFast(last: number, row: Row): void {
+    this.#last = last;
+    this.#lastNumber = last;
+    this.#lastKeyStale = true;
+    if (this.#dedup) this.#deferredBoundaryRow = row;
+  }
+
+  /**
+   * The fast path for an ISO string in the layout of the last value that moves the last value or
+   * lies strictly between the start and the last value: compared as text, which for one layout
+   * is the order of the instants. True when the row is kept; false sends the row down the full
+   * path (#filter), which decides everything else and sets the range flags.
+   */
+  #fastText(row: Row, value: string): boolean {
+    const last = this.#lastText;
+    if (last === undefined || !hasLayout(value, this.#layout!)) return false;
+    const maxFirst = this.#maxFirst;
+    if (maxFirst ? value > last : value < last) {
+      if (this.#options.endValue !== undefined) {
+        const end = this.#endText;
+        if (
+          end === undefined ||
+          (this.#endOpen
+            ? !(maxFirst ? value < end : value > end)
+            : !(maxFirst ? value <= end : value >= end))
+        ) {
+          return false;
+        }
+      }
+      this.#last = value;
+      this.#lastText = value;
+      this.#lastKeyStale = true;
+      if (this.#dedup) this.#deferredBoundaryRow = row;
+      return true;
+    }
+    const start = this.#startText;
+    return start !== undefined &&
+      (maxFirst ? value > start && value < last : value < start && value > last);
+  }
+
+  /** Applies a boundary restart the fast path deferred. */
+  #settleBoundary(): void {
+    const row = this.#deferredBoundaryRow;
+    if (row !== undefined) {
+      this.#deferredBoundaryRow = undefined;
+      this.#restartBoundary(row);
+    }
+  }
+
   #filter(row: Row): boolean {
+    this.#settleBoundary();
     this.#startOut = false;
     this.#endOut = false;
     if (row === null || row === undefined) return true;
@@ -318,6 +470,10 @@ export class BoundIncremental<T = unknown> {
     if (!this.#hasLast) {
       this.#advance(row, value);
       return true;
+    }
+    if (this.#lastKeyStale) {
+      this.#lastKey.set(this.#last);
+      this.#lastKeyStale = false;
     }
     const order = compareKeys(key, this.#lastKey);
     if (order !== order) this.#mismatch(value, this.#last, this.#lastKey, "the last value");
@@ -416,42 +572,57 @@ export class BoundIncremental<T = unknown> {
   #advance(row: Row, value: unknown): void {
     this.#last = value;
     this.#hasLast = true;
-    if (this.#options.direction !== 0) this.#lastKey.copy(this.#rowKey);
-    if (!this.#dedup) return;
+    if (this.#options.direction !== 0) {
+      this.#lastKey.copy(this.#rowKey);
+      this.#lastKeyStale = false;
+      this.#setFastLast(value);
+    }
+    if (this.#dedup) this.#restartBoundary(row);
+  }
+
+  #restartBoundary(row: Row): void {
     if (this.#boundary.size > 0) this.#boundary.clear();
-    if (this.#pending.length > 0) this.#pending.length = 0;
     this.#boundaryChanged = true;
-    this.#capped = false;
-    if (this.#options.maxBoundaryHashes > 0) this.#pending.push(row);
-    else this.#capped = true;
+    if (this.#options.maxBoundaryHashes > 0) {
+      this.#pending[0] = row;
+      this.#pendingCount = 1;
+      this.#capped = false;
+    } else {
+      this.#pendingCount = 0;
+      this.#capped = true;
+    }
   }
 
   /** Remembers a row at the last value; its hash is computed at the end of the page, if at all. */
   #addBoundaryRow(row: Row): void {
     if (this.#capped) return;
     const cap = this.#options.maxBoundaryHashes;
-    if (this.#boundary.size + this.#pending.length < cap) {
-      this.#pending.push(row);
+    if (this.#boundary.size + this.#pendingCount < cap) {
+      this.#pending[this.#pendingCount++] = row;
       return;
     }
     this.#hashPending();
     if (this.#boundary.size < cap) {
-      this.#pending.push(row);
+      this.#pending[this.#pendingCount++] = row;
     } else if (!this.#boundary.has(this.#hash(row))) {
       this.#capped = true;
     }
   }
 
   #hashPending(): void {
+    const count = this.#pendingCount;
+    if (count === 0) return;
     const pending = this.#pending;
-    if (pending.length === 0) return;
-    for (let i = 0; i < pending.length; i++) this.#boundary.add(this.#hash(pending[i]));
-    pending.length = 0;
+    for (let i = 0; i < count; i++) this.#boundary.add(this.#hash(pending[i]));
+    // Keep the array's capacity (no shrinking and regrowing per page) but drop the rows.
+    pending.fill(undefined as unknown as Row, 0, count);
+    this.#pendingCount = 0;
     this.#boundaryChanged = true;
   }
 
   /** Writes the state slot after a page, as dlt does after each batch. */
   #endBatch(kept: boolean): void {
+    this.#settleBoundary();
     const options = this.#options;
     const slot = this.#slot;
     if (options.lag !== undefined) {
@@ -491,6 +662,7 @@ export class BoundIncremental<T = unknown> {
     }
     const order = compareValues(stored, this.#last);
     if (order !== order) {
+      // Unreachable in practice: the stored value was written from the same cursor.
       throw new IncrementalCursorInvalidCoercion(
         this.resourceName,
         this.cursorPath,
@@ -502,6 +674,8 @@ export class BoundIncremental<T = unknown> {
     if (order * direction > 0) {
       this.#last = stored;
       this.#lastKey.set(stored);
+      this.#lastKeyStale = false;
+      this.#setFastLast(stored);
     }
   }
 }

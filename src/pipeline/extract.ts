@@ -1,7 +1,7 @@
 /**
  * The extract step: runs each resource inside its run context, passes its rows through the
- * incremental filter, infers the schema and writes the rows into the load package. Nothing here
- * touches the committed state: resources write to the run's working copy.
+ * incremental filter, infers the schema and writes the rows into the current load package.
+ * Nothing here touches the committed state: resources write to the run's working copy.
  *
  * @module
  */
@@ -27,6 +27,7 @@ import type { Resource, ResourceContext, Row } from "./resource.ts";
 import type { Source } from "./source.ts";
 import type { PackageWriter, TableSink } from "./load_package.ts";
 import type { Pipeline } from "./pipeline.ts";
+import { applyRefresh, type DroppedTable, type RefreshMode } from "./drop.ts";
 
 /** Hints of a table as the package manifest records them. */
 export interface TableHints {
@@ -34,10 +35,22 @@ export interface TableHints {
   writeDisposition: WriteDisposition;
   /** Primary key columns. */
   primaryKey: string[];
-  /** The resource that fills it. */
+  /** The resource that fills it (empty when only a refresh or drop touched it). */
   resource: string;
   /** The source (schema) it belongs to. */
   sourceName: string;
+  /** The load starts the table over (replace, refresh, drop). */
+  reset: boolean;
+}
+
+/** The package rows currently go to; replaced after each checkpoint. */
+export interface ExtractPackage {
+  /** The package writer. */
+  writer: PackageWriter;
+  /** Its load id (goes into every row). */
+  loadId: string;
+  /** Tables it touches, with their hints. */
+  tables: Map<string, TableHints>;
 }
 
 /** Everything one extract needs and produces. */
@@ -46,22 +59,59 @@ export interface ExtractRun {
   pipeline: Pipeline;
   /** The working copy of the state. */
   state: PipelineState;
-  /** The package being written. */
-  writer: PackageWriter;
-  /** The load id (goes into every row). */
-  loadId: string;
+  /** The current package. */
+  pkg: ExtractPackage;
   /** Working copies of the schemas, by source name. */
   schemas: Map<string, Schema>;
-  /** Tables touched by this extract, with their hints. */
-  tables: Map<string, TableHints>;
+  /** Tables reset by an earlier (checkpoint) package of this run: not reset again. */
+  resetDone: Set<string>;
+  /** The refresh mode of this run. */
+  refresh?: RefreshMode;
   /** When the run started. */
   startedAt: Date;
   /** Aborted when the run stops. */
   signal: AbortSignal;
   /** Warnings go here. */
   warn: (message: string) => void;
-  /** Called after each item (page or row) a resource yields; used for progress and checkpoints. */
-  afterItem?: (resource: string) => void | Promise<void>;
+  /**
+   * Called when a resource has yielded an item, before the item is written: the state then
+   * holds every change the resource made for the items before it (checkpoints commit here).
+   */
+  beforeItem?: (resource: string) => void | Promise<void>;
+  /** Called after an item was written (progress). */
+  afterItem?: (resource: string, rows: number) => void;
+}
+
+/** Registers `name` in the current package with `hints`, reset once per run at most. */
+export function registerTable(
+  run: ExtractRun,
+  name: string,
+  hints: Omit<TableHints, "reset">,
+  reset: boolean,
+): TableHints {
+  const existing = run.pkg.tables.get(name);
+  const entry: TableHints = {
+    ...hints,
+    reset: (existing?.reset ?? false) || (reset && !run.resetDone.has(name)),
+  };
+  run.pkg.tables.set(name, entry);
+  return entry;
+}
+
+/** Registers dropped or truncated tables in the current package, to be reset at load. */
+export function registerResets(
+  run: ExtractRun,
+  sourceName: string,
+  tables: readonly DroppedTable[],
+): void {
+  for (const { name, table } of tables) {
+    registerTable(run, name, {
+      writeDisposition: table.write_disposition,
+      primaryKey: table.primary_key ?? [],
+      resource: "",
+      sourceName,
+    }, true);
+  }
 }
 
 /** Runs every selected resource of `source`, in order. */
@@ -78,6 +128,17 @@ export async function extractSource(source: Source, run: ExtractRun): Promise<vo
     () => source.resolve({ state: sourceStateFor(sourceContext) }),
   );
   let schema = run.schemas.get(source.name);
+  if (schema && run.refresh) {
+    // dlt applies a refresh only to sources the pipeline already knows.
+    const dropped = applyRefresh(
+      run.state,
+      source.name,
+      schema,
+      resources.map((r) => r.name),
+      run.refresh,
+    );
+    registerResets(run, source.name, dropped);
+  }
   if (!schema) {
     schema = newSchema(source.name);
     run.schemas.set(source.name, schema);
@@ -144,9 +205,10 @@ class ResourceExtractor {
   readonly #run: ExtractRun;
   readonly #schema: Schema;
   readonly #sourceName: string;
-  readonly #suffix: string;
   readonly #idPrefix = randomPrefix();
   #rowCounter = 0;
+  #pkg: ExtractPackage | undefined;
+  #suffix = "";
   readonly #tables = new Map<string, TableEntry>();
   readonly #staticTable: string | undefined;
   readonly #tableFn: ((row: Row) => string) | undefined;
@@ -161,7 +223,6 @@ class ResourceExtractor {
     this.#run = run;
     this.#schema = schema;
     this.#sourceName = sourceName;
-    this.#suffix = `"_dlt_load_id":${JSON.stringify(run.loadId)},"_dlt_id":"`;
     if (typeof resource.tableName === "string") {
       this.#staticTable = validateName("table", resource.tableName);
     } else this.#tableFn = resource.tableName;
@@ -174,13 +235,23 @@ class ResourceExtractor {
     }
   }
 
+  /** Follows the run to a new package after a checkpoint. */
+  #syncPackage(): void {
+    const pkg = this.#run.pkg;
+    if (pkg === this.#pkg) return;
+    this.#pkg = pkg;
+    this.#tables.clear();
+    this.#suffix = `"_dlt_load_id":${JSON.stringify(pkg.loadId)},"_dlt_id":"`;
+  }
+
   #table(name: string): TableEntry {
+    this.#syncPackage();
     let entry = this.#tables.get(name);
     if (entry) return entry;
     const resource = this.#resource;
-    const known = this.#run.tables.get(name);
+    const known = this.#run.pkg.tables.get(name);
     if (
-      known && (known.writeDisposition !== resource.writeDisposition ||
+      known && known.resource !== "" && (known.writeDisposition !== resource.writeDisposition ||
         known.sourceName !== this.#sourceName)
     ) {
       throw new ConfigurationError(
@@ -188,19 +259,19 @@ class ResourceExtractor {
       );
     }
     const primaryKey = [...resource.primaryKey];
-    this.#run.tables.set(name, {
+    registerTable(this.#run, name, {
       writeDisposition: resource.writeDisposition,
       primaryKey,
       resource: resource.name,
       sourceName: this.#sourceName,
-    });
+    }, resource.writeDisposition === "replace");
     const table = ensureTable(this.#schema, name, {
       writeDisposition: resource.writeDisposition,
       primaryKey,
       resource: resource.name,
     });
     entry = {
-      sink: this.#run.writer.sink(name),
+      sink: this.#run.pkg.writer.sink(name),
       observer: new TableObserver(table, () => {}),
       ...(resource.writeDisposition === "merge" && primaryKey.length > 0
         ? { keyOf: mergeKeyOf(primaryKey, name) }
@@ -220,6 +291,7 @@ class ResourceExtractor {
     if (!isRow(row)) {
       throw new InvalidRowError(this.#resource.name, describeItem(row));
     }
+    if (this.#run.pkg !== this.#pkg) this.#syncPackage();
     const tableName = this.#staticTable ?? this.#tableNameOf(row);
     const { sink, observer, keyOf } = this.#tables.get(tableName) ?? this.#table(tableName);
     observer.observe(row);
@@ -237,17 +309,21 @@ class ResourceExtractor {
     else sink.writeLine(line);
   }
 
-  writeItem(item: unknown, bound: BoundIncremental<unknown> | undefined): void {
+  /** Writes one yielded item (a row or a page); returns the rows written. */
+  writeItem(item: unknown, bound: BoundIncremental<unknown> | undefined): number {
     if (Array.isArray(item)) {
       const rows = bound ? bound.filterPage(this.#checkPage(item)) : item;
       for (let i = 0; i < rows.length; i++) this.writeRow(rows[i]);
-    } else if (bound) {
+      return rows.length;
+    }
+    if (bound) {
       if (!isRow(item)) throw new InvalidRowError(this.#resource.name, describeItem(item));
       const rows = bound.filterPage([item]);
       if (rows.length > 0) this.writeRow(rows[0]);
-    } else {
-      this.writeRow(item);
+      return rows.length;
     }
+    this.writeRow(item);
+    return 1;
   }
 
   #checkPage(page: unknown[]): Row[] {
@@ -261,6 +337,69 @@ class ResourceExtractor {
 function missingIncremental(resourceName: string): never {
   throw new ConfigurationError(
     `Declare options.incremental on resource "${resourceName}" before reading ctx.incremental`,
+  );
+}
+
+/** Yields the items of whatever a resource function returned, stepping it inside `context`. */
+async function* itemsOf(
+  data: unknown,
+  context: RunContext,
+  resourceName: string,
+): AsyncGenerator<unknown, void, undefined> {
+  if (data instanceof ReadableStream) {
+    const reader = data.getReader();
+    let finished = false;
+    try {
+      while (true) {
+        const step = await runInContext(context, () => reader.read());
+        if (step.done) {
+          finished = true;
+          return;
+        }
+        yield step.value;
+      }
+    } finally {
+      if (!finished) await reader.cancel();
+      reader.releaseLock();
+    }
+  }
+  if (data !== null && typeof data === "object" && Symbol.asyncIterator in data) {
+    const iterable = data as AsyncIterable<unknown>;
+    const iterator = runInContext(context, () => iterable[Symbol.asyncIterator]());
+    let finished = false;
+    try {
+      while (true) {
+        const step = await runInContext(context, () => iterator.next());
+        if (step.done) {
+          finished = true;
+          return;
+        }
+        yield step.value;
+      }
+    } finally {
+      // Closing the generator runs its finally blocks (and return()) inside the context too.
+      if (!finished) await runInContext(context, () => iterator.return?.());
+    }
+  }
+  if (data !== null && typeof data === "object" && Symbol.iterator in data) {
+    const iterable = data as Iterable<unknown>;
+    const iterator = runInContext(context, () => iterable[Symbol.iterator]());
+    let finished = false;
+    try {
+      while (true) {
+        const step = runInContext(context, () => iterator.next());
+        if (step.done) {
+          finished = true;
+          return;
+        }
+        yield step.value;
+      }
+    } finally {
+      if (!finished) runInContext(context, () => iterator.return?.());
+    }
+  }
+  throw new ConfigurationError(
+    `Return an iterable, an async iterable or a ReadableStream from resource "${resourceName}"`,
   );
 }
 
@@ -316,60 +455,12 @@ async function extractResource(
   try {
     let data = runInContext(context, () => resource.call(resourceContext));
     if (data instanceof Promise) data = await data;
-    if (data instanceof ReadableStream) {
-      const reader = data.getReader();
-      try {
-        while (true) {
-          const step = await runInContext(context, () => reader.read());
-          if (step.done) break;
-          extractor.writeItem(step.value, bound);
-          await run.afterItem?.(name);
-          if (bound?.canClose) {
-            await reader.cancel();
-            break;
-          }
-        }
-      } finally {
-        reader.releaseLock();
-      }
-    } else if (data !== null && typeof data === "object" && Symbol.asyncIterator in data) {
-      const iterator = runInContext(context, () => data[Symbol.asyncIterator]());
-      let finished = false;
-      try {
-        while (true) {
-          const step = await runInContext(context, () => iterator.next());
-          if (step.done) {
-            finished = true;
-            break;
-          }
-          extractor.writeItem(step.value, bound);
-          await run.afterItem?.(name);
-          if (bound?.canClose) break;
-        }
-      } finally {
-        if (!finished) await runInContext(context, () => iterator.return?.());
-      }
-    } else if (data !== null && typeof data === "object" && Symbol.iterator in data) {
-      const iterator = runInContext(context, () => data[Symbol.iterator]());
-      let finished = false;
-      try {
-        while (true) {
-          const step = runInContext(context, () => iterator.next());
-          if (step.done) {
-            finished = true;
-            break;
-          }
-          extractor.writeItem(step.value, bound);
-          if (run.afterItem) await run.afterItem(name);
-          if (bound?.canClose) break;
-        }
-      } finally {
-        if (!finished) runInContext(context, () => iterator.return?.());
-      }
-    } else {
-      throw new ConfigurationError(
-        `Return an iterable, an async iterable or a ReadableStream from resource "${name}"`,
-      );
+    const { beforeItem, afterItem } = run;
+    for await (const item of itemsOf(data, context, name)) {
+      if (beforeItem) await beforeItem(name);
+      const rows = extractor.writeItem(item, bound);
+      afterItem?.(name, rows);
+      if (bound?.canClose) break;
     }
   } finally {
     run.signal.removeEventListener("abort", onAbort);

@@ -39,6 +39,8 @@ export interface PackageManifest {
     name: string;
     write_disposition: WriteDisposition;
     primary_key?: string[];
+    /** The load starts the table over (replace, refresh, drop). */
+    reset?: boolean;
     files: { name: string; rows: number; bytes: number }[];
     /** For merge tables: the file of the distinct keys of this load, one JSON value a line. */
     keys_file?: string;
@@ -301,6 +303,7 @@ export function packageToLoad(pending: PendingPackage): PackageToLoad {
       name: table.name,
       writeDisposition: table.write_disposition,
       primaryKey: table.primary_key,
+      reset: table.reset ?? false,
       files: table.files.map((file) => ({
         rows: file.rows,
         open: async () => (await Deno.open(join(dir, file.name), { read: true })).readable,

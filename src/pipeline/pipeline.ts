@@ -9,14 +9,15 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import {
   ConfigurationError,
-  DltError,
   MissingPermissionError,
   type PipelineStep,
   PipelineStepFailed,
+  StateConflictError,
   StateFileCorruptedError,
+  StateTooLargeError,
 } from "../errors.ts";
 import { validateName } from "../storage/names.ts";
-import { writeFileAtomic } from "../storage/atomic_file.ts";
+import { LocalBucket } from "../storage/local_bucket.ts";
 import { LocalStateStore } from "../state/local_store.ts";
 import {
   bumpStateVersion,
@@ -24,17 +25,26 @@ import {
   newPipelineState,
   type PipelineState,
 } from "../state/state_document.ts";
-import { FilesystemDestination } from "../destinations/filesystem.ts";
-import { DatasetStore } from "../destinations/dataset_store.ts";
+import { encodeTyped } from "../state/typed_json.ts";
+import { filesystem, FilesystemDestination } from "../destinations/filesystem.ts";
+import { compareLoadIds, DatasetStore } from "../destinations/dataset_store.ts";
 import { Dataset } from "../destinations/dataset.ts";
-import { makeStateRow } from "../destinations/dlt_tables.ts";
+import {
+  decodeStateRow,
+  isStateRow,
+  type LoadRow,
+  makeStateRow,
+  STATE_TABLE,
+} from "../destinations/dlt_tables.ts";
+import { readRowsForward } from "../destinations/jsonl.ts";
 import {
   addDltColumns,
   bumpSchemaVersion,
   type Schema,
   type WriteDisposition,
 } from "../destinations/schema.ts";
-import { extractSource, type TableHints } from "./extract.ts";
+import { type ExtractPackage, type ExtractRun, extractSource, registerResets } from "./extract.ts";
+import { applyDrop, type DropOptions, type DropPlan, planDrop, type RefreshMode } from "./drop.ts";
 import {
   discardUnfinishedPackages,
   listPendingPackages,
@@ -46,6 +56,13 @@ import {
 import { type LockWait, PipelineLock } from "./lock.ts";
 import { LoadInfo } from "./load_info.ts";
 import { newLoadId } from "./_load_id.ts";
+import { faultPoint } from "./_faults.ts";
+import {
+  readPipelineRecord,
+  readSchemas,
+  saveSchemas,
+  writePipelineRecord,
+} from "./working_dir.ts";
 import {
   checkWriteDisposition,
   primaryKeyColumns,
@@ -75,6 +92,14 @@ export interface ProgressEvent {
   rows?: number;
 }
 
+/** Limits on the encoded size of the state, checked at every commit. */
+export interface StateSizeLimits {
+  /** Warn above this many bytes. @default 1_048_576 */
+  warnBytes?: number;
+  /** Fail the run with `StateTooLargeError` above this many bytes. @default 16_777_216 */
+  maxBytes?: number;
+}
+
 /** Options of {@linkcode pipeline}. */
 export interface PipelineOptions {
   /** `[A-Za-z0-9_-]{1,64}`: names the working dir and the state rows. */
@@ -94,6 +119,16 @@ export interface PipelineOptions {
   progress?: false | "log" | "bar" | ((event: ProgressEvent) => void);
   /** Where warnings go. @default warnings on `console.warn` */
   logger?: Logger;
+  /** Size limits of the state. @default { warnBytes: 1 MiB, maxBytes: 16 MiB } */
+  stateSizeLimits?: StateSizeLimits;
+}
+
+/** When to commit a checkpoint in the middle of a run. */
+export interface CheckpointEvery {
+  /** After this many rows. */
+  rows?: number;
+  /** After this many seconds. */
+  seconds?: number;
 }
 
 /** Options of {@linkcode Pipeline.run}. */
@@ -104,10 +139,15 @@ export interface RunOptions {
   writeDisposition?: WriteDisposition;
   /** Overrides the primary key of every resource of the call. */
   primaryKey?: string | readonly string[];
-  /** Drop tables and/or state before this call (see the README). */
-  refresh?: "drop_sources" | "drop_resources" | "drop_data";
+  /** Drop tables and/or state before this call, as dlt's refresh modes do. */
+  refresh?: RefreshMode;
   /** Wait for another run of this pipeline to finish instead of failing. @default false */
   wait?: LockWait;
+  /**
+   * Commit the rows extracted so far, with the state as it was when the next item was yielded,
+   * every so many rows or seconds: a run that dies resumes from its last checkpoint.
+   */
+  checkpointEvery?: CheckpointEvery;
 }
 
 /** What `run()` accepts. */
@@ -122,7 +162,50 @@ export type RunData =
   | AsyncIterable<unknown>
   | ReadableStream<unknown>;
 
-const RUN_OPTION_KEYS = new Set(["tableName", "writeDisposition", "primaryKey", "refresh", "wait"]);
+/** A committed state version, as `stateHistory()` returns it. */
+export interface StateVersion {
+  /** `_state_version`. */
+  version: number;
+  /** The load that committed it. */
+  loadId: string;
+  /** When it was made. */
+  createdAt: string;
+  /** `_version_hash`. */
+  versionHash: string;
+  /** The decoded state (no `_local`). */
+  state: PipelineState;
+}
+
+/** A package waiting to be loaded, as `pendingPackages()` returns it. */
+export interface PendingPackageInfo {
+  /** The load id. */
+  loadId: string;
+  /** When its extract was committed. */
+  createdAt: string;
+  /** The state version it commits. */
+  stateVersion: number;
+  /** Rows per table. */
+  rowCounts: Record<string, number>;
+}
+
+/** The result of {@linkcode Pipeline.commitState}. */
+export interface CommitResult {
+  /** False when the edit changed nothing (nothing was written). */
+  changed: boolean;
+  /** The committed state version afterwards. */
+  stateVersion: number;
+  /** The load that carried the change. */
+  loadId?: string;
+}
+
+const RUN_OPTION_KEYS = new Set([
+  "tableName",
+  "writeDisposition",
+  "primaryKey",
+  "refresh",
+  "wait",
+  "checkpointEvery",
+]);
 const REFRESH_MODES = ["drop_sources", "drop_resources", "drop_data"];
 
 function defaultPipelinesDir(): string {
@@ -144,11 +227,24 @@ const defaultLogger: Logger = {
 
 /** Turns permission failures into {@linkcode MissingPermissionError}, others pass through. */
 function explainPermission(error: unknown, permission: string, target: string): unknown {
-  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    const kind = error instanceof Deno.errors.PermissionDenied ? "write" : permission;
-    return new MissingPermissionError(kind, target, { cause: error });
+  if (error instanceof Deno.errors.NotCapable) {
+    return new MissingPermissionError(permission, target, { cause: error });
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return new MissingPermissionError(`${permission} (file system)`, target, { cause: error });
   }
   return error;
+}
+
+/** Everything a commit needs: the state to commit, and the package with its tables. */
+interface CommitJob {
+  store: DatasetStore;
+  state: PipelineState;
+  /** The committed state the change started from (for conflict detection). */
+  base: PipelineState;
+  pkg: ExtractPackage;
+  schemas: Map<string, Schema>;
+  startedAt: Date;
 }
 
 /**
@@ -171,6 +267,8 @@ export class Pipeline {
   readonly #store: LocalStateStore;
   readonly #logger: Logger;
   readonly #progress: ((event: ProgressEvent) => void) | undefined;
+  readonly #warnBytes: number;
+  readonly #maxBytes: number;
 
   /** Use {@linkcode pipeline} instead. */
   constructor(options: PipelineOptions) {
@@ -205,6 +303,11 @@ export class Pipeline {
         `Set progress to false, "log", "bar" or a function: got ${JSON.stringify(progress)}`,
       );
     }
+    this.#warnBytes = options.stateSizeLimits?.warnBytes ?? 1 << 20;
+    this.#maxBytes = options.stateSizeLimits?.maxBytes ?? 16 << 20;
+    if (!(this.#warnBytes > 0) || !(this.#maxBytes > 0)) {
+      throw new ConfigurationError("Set stateSizeLimits to positive byte counts");
+    }
   }
 
   /**
@@ -217,20 +320,35 @@ export class Pipeline {
 
   /** A reader over the destination dataset. */
   dataset(): Dataset {
-    return new Dataset(new DatasetStore(this.#requireDestination().bucket, this.datasetName));
+    return new Dataset(this.#datasetStore());
   }
 
-  #requireDestination(): FilesystemDestination {
+  #datasetStore(): DatasetStore {
     if (!this.destination) {
       throw new ConfigurationError(
         `Give pipeline "${this.pipelineName}" a destination: dlt.pipeline({ destination: dlt.destinations.filesystem({ bucketUrl }) })`,
       );
     }
-    return this.destination;
+    return new DatasetStore(this.destination.bucket, this.datasetName);
   }
 
   #report(event: ProgressEvent): void {
     this.#progress?.(event);
+  }
+
+  /** Takes the lock, runs `fn`, releases the lock. */
+  async #locked<T>(wait: LockWait | undefined, fn: () => Promise<T>): Promise<T> {
+    let lock: PipelineLock;
+    try {
+      lock = await PipelineLock.acquire(this.workingDir, this.pipelineName, wait ?? false);
+    } catch (error) {
+      throw explainPermission(error, "write", this.pipelinesDir);
+    }
+    try {
+      return await fn();
+    } finally {
+      lock.release();
+    }
   }
 
   /**
@@ -240,19 +358,8 @@ export class Pipeline {
    */
   async run(data: RunData, options: RunOptions = {}): Promise<LoadInfo> {
     const sources = this.#prepareRun(data, options);
-    const destination = this.#requireDestination();
-    const store = new DatasetStore(destination.bucket, this.datasetName);
-    let lock: PipelineLock;
-    try {
-      lock = await PipelineLock.acquire(this.workingDir, this.pipelineName, options.wait ?? false);
-    } catch (error) {
-      throw explainPermission(error, "write", this.pipelinesDir);
-    }
-    try {
-      return await this.#runLocked(sources, store, options);
-    } finally {
-      lock.release();
-    }
+    const store = this.#datasetStore();
+    return await this.#locked(options.wait, () => this.#runLocked(sources, store, options));
   }
 
   #prepareRun(data: RunData, options: RunOptions): Source[] {
@@ -273,6 +380,18 @@ export class Pipeline {
         `Set refresh to "drop_sources", "drop_resources" or "drop_data": got ${
           JSON.stringify(options.refresh)
         }`,
+      );
+    }
+    const checkpoint = options.checkpointEvery;
+    if (
+      checkpoint !== undefined &&
+      (checkpoint === null || typeof checkpoint !== "object" ||
+        !(checkpoint.rows === undefined || checkpoint.rows >= 1) ||
+        !(checkpoint.seconds === undefined || checkpoint.seconds > 0) ||
+        (checkpoint.rows === undefined && checkpoint.seconds === undefined))
+    ) {
+      throw new ConfigurationError(
+        "Set checkpointEvery to { rows: n } and/or { seconds: s } with positive numbers",
       );
     }
     if (options.writeDisposition !== undefined) {
@@ -345,9 +464,9 @@ export class Pipeline {
 
   /**
    * Adopts the destination's newest committed state when the local one is missing or older
-   * (or equally new but different). Returns the state to run from.
+   * (or equally new but different), or always with `force`. Returns the state to run from.
    */
-  async #sync(store: DatasetStore): Promise<PipelineState> {
+  async #sync(store: DatasetStore, force = false): Promise<PipelineState> {
     const { state: local, damaged } = this.#readLocalState();
     if (!this.restoreFromDestination) {
       if (damaged) throw damaged;
@@ -359,9 +478,15 @@ export class Pipeline {
       if (damaged) {
         throw new StateFileCorruptedError(
           damaged.file,
-          (damaged.cause as Error | undefined)?.message ?? damaged.message,
+          damaged.message,
           `Delete "${damaged.file}" to start pipeline "${this.pipelineName}" from empty state, or restore it from a backup; the destination holds no state to recover from`,
         );
+      }
+      if (force && local) {
+        const fresh = newPipelineState(this.pipelineName, this.datasetName);
+        fresh._local = { ...local._local, _last_extracted_hash: undefined };
+        await this.#store.save(fresh);
+        return fresh;
       }
       return local ?? newPipelineState(this.pipelineName, this.datasetName);
     }
@@ -372,7 +497,7 @@ export class Pipeline {
     }
     const remoteVersion = remote.state._state_version;
     if (
-      local && (remoteVersion < local._state_version ||
+      !force && local && (remoteVersion < local._state_version ||
         (remoteVersion === local._state_version &&
           remote.state._version_hash === local._version_hash))
     ) {
@@ -390,37 +515,29 @@ export class Pipeline {
       );
       adopted.dataset_name = this.datasetName;
     }
-    const schemas: Record<string, Schema> = {};
+    const schemas = new Map<string, Schema>();
     for (const name of adopted.schema_names ?? []) {
       const schema = await store.newestSchema(name);
-      if (schema) schemas[name] = schema;
+      if (schema) schemas.set(name, schema);
     }
-    await this.#saveSchemas(schemas);
+    await saveSchemas(this.workingDir, schemas);
     await this.#store.save(adopted);
     return adopted;
   }
 
-  async #readSchemas(): Promise<Record<string, Schema>> {
+  /** Sync, then pending loads: the common start of every state-changing operation. */
+  async #prepareState(store: DatasetStore): Promise<{ state: PipelineState; loadIds: string[] }> {
+    let state: PipelineState;
     try {
-      return JSON.parse(await Deno.readTextFile(join(this.workingDir, "schemas.json")));
+      await discardUnfinishedPackages(this.workingDir);
+      state = await this.#sync(store);
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound || error instanceof SyntaxError) return {};
-      throw error;
+      throw new PipelineStepFailed(
+        "sync",
+        undefined,
+        explainPermission(error, "read", store.bucket.url),
+      );
     }
-  }
-
-  async #saveSchemas(schemas: Record<string, Schema>): Promise<void> {
-    await writeFileAtomic(
-      join(this.workingDir, "schemas.json"),
-      new TextEncoder().encode(JSON.stringify(schemas, null, 1) + "\n"),
-    );
-  }
-
-  /** Loads pending packages, oldest first; adopts the state a package committed when it is newer. */
-  async #loadPending(
-    store: DatasetStore,
-    state: PipelineState,
-  ): Promise<{ state: PipelineState; loadIds: string[] }> {
     const pending = await listPendingPackages(
       this.workingDir,
       (error) => this.#logger.warn(error.message),
@@ -433,6 +550,10 @@ export class Pipeline {
       state = await this.#adoptPackageState(pkg, state);
       await this.#loadPackage(store, pkg);
       loadIds.push(pkg.loadId);
+    }
+    if (loadIds.length > 0 && state._local.first_run !== false) {
+      state._local.first_run = false;
+      await this.#store.save(state);
     }
     return { state, loadIds };
   }
@@ -449,7 +570,7 @@ export class Pipeline {
   async #loadPackage(store: DatasetStore, pkg: PendingPackage): Promise<void> {
     this.#report({ stage: "load", message: `loading ${pkg.loadId}` });
     try {
-      await store.load(packageToLoad(pkg));
+      await store.load(packageToLoad(pkg), faultPoint);
       await removePackage(pkg);
     } catch (error) {
       throw new PipelineStepFailed(
@@ -460,145 +581,263 @@ export class Pipeline {
     }
   }
 
-  async #runLocked(
-    sources: Source[],
-    store: DatasetStore,
-    _options: RunOptions,
-  ): Promise<LoadInfo> {
-    const startedAt = new Date();
-    let state: PipelineState;
-    let firstRun: boolean;
-    this.#report({ stage: "sync", message: "restoring state" });
-    try {
-      await discardUnfinishedPackages(this.workingDir);
-      state = await this.#sync(store);
-    } catch (error) {
-      throw new PipelineStepFailed(
-        "sync",
-        undefined,
-        explainPermission(error, "read", store.bucket.url),
+  #newPackage(): ExtractPackage {
+    const loadId = newLoadId();
+    return { loadId, writer: new PackageWriter(this.workingDir, loadId), tables: new Map() };
+  }
+
+  /** Checks the encoded size of the state against the limits. */
+  #checkStateSize(state: PipelineState): void {
+    const bytes = new TextEncoder().encode(JSON.stringify(encodeTyped(state))).length;
+    if (bytes > this.#maxBytes) {
+      throw new StateTooLargeError(this.pipelineName, bytes, this.#maxBytes);
+    }
+    if (bytes > this.#warnBytes) {
+      this.#logger.warn(
+        `The state of pipeline "${this.pipelineName}" is ${bytes} bytes (warning above ${this.#warnBytes}); keep cursors and high-water marks there, not lists of ids`,
       );
     }
-    firstRun = state._local.first_run !== false;
-    const pending = await this.#loadPending(store, state);
-    state = pending.state;
-    firstRun = firstRun && state._local.first_run !== false;
+  }
 
-    const loadId = newLoadId();
-    const working = cloneState(state);
-    const schemas = new Map(Object.entries(await this.#readSchemas()));
-    const writer = new PackageWriter(this.workingDir, loadId);
-    const tables = new Map<string, TableHints>();
-    const controller = new AbortController();
-    let rows = 0;
-    this.#report({ stage: "extract", message: "extracting" });
+  /**
+   * Commits a package: finishes the schemas, bumps the state version, claims the version in the
+   * destination, writes the package and the local state, then loads it. Returns the load id, or
+   * `undefined` when there was nothing to commit (and nothing was written).
+   */
+  async #commit(job: CommitJob): Promise<string | undefined> {
+    const { store, state, pkg, schemas } = job;
+    const loadId = pkg.loadId;
+    let sendState: boolean;
+    const changedSchemas: Schema[] = [];
     try {
-      for (const source of sources) {
-        await extractSource(source, {
-          pipeline: this,
-          state: working,
-          writer,
-          loadId,
-          schemas,
-          tables,
-          startedAt,
-          signal: controller.signal,
-          warn: (message) => this.#logger.warn(message),
-          afterItem: this.#progress
-            ? (resourceName) => {
-              rows++;
-              if (rows % 1000 === 0) {
-                this.#report({
-                  stage: "extract",
-                  message: `${rows} items`,
-                  resource: resourceName,
-                  rows,
-                });
-              }
-            }
-            : undefined,
-        });
+      bumpStateVersion(state);
+      this.#checkStateSize(state);
+      for (const [name, hints] of pkg.tables) {
+        const table = schemas.get(hints.sourceName)?.tables[name];
+        if (table) addDltColumns(table);
       }
-      this.#applyProps(working, sources);
-      bumpStateVersion(working);
+      for (const schema of schemas.values()) {
+        if (bumpSchemaVersion(schema)) changedSchemas.push(schema);
+      }
+      sendState = this.restoreFromDestination &&
+        state._version_hash !== state._local._last_extracted_hash;
+      if (pkg.tables.size === 0 && !sendState && changedSchemas.length === 0) {
+        await pkg.writer.discard();
+        if (state._version_hash !== job.base._version_hash) await this.#store.save(state);
+        return undefined;
+      }
+      if (sendState) await this.#checkConflict(store, state, job.base, loadId);
     } catch (error) {
-      controller.abort(error);
-      await writer.discard();
+      await pkg.writer.discard();
       throw new PipelineStepFailed(
         "extract",
         loadId,
         explainPermission(error, "write", this.workingDir),
       );
     }
-    controller.abort();
-
-    const changedSchemas: Schema[] = [];
-    for (const [name, hints] of tables) {
-      const schema = schemas.get(hints.sourceName)!;
-      const table = schema.tables[name];
-      if (table) addDltColumns(table);
-    }
-    for (const schema of schemas.values()) {
-      if (bumpSchemaVersion(schema)) changedSchemas.push(schema);
-    }
-    const rowCounts = writer.rowCounts();
-    const stateChanged = working._version_hash !== working._local._last_extracted_hash;
-    const sendState = stateChanged && this.restoreFromDestination;
-    const hasTables = tables.size > 0;
-    const loadIds = [...pending.loadIds];
-    if (!hasTables && !sendState && changedSchemas.length === 0) {
-      await writer.discard();
-      if (working._version_hash !== state._version_hash) {
-        await this.#store.save(working); // a local-only change (no state rows are sent)
-      }
-      return this.#info(loadIds, pending.loadIds, rowCounts, working, firstRun, startedAt);
-    }
 
     this.#report({ stage: "commit", message: `committing ${loadId}` });
-    let pkg: PendingPackage;
+    let pending: PendingPackage;
     try {
-      const defaultSchema = working.default_schema_name ?? this.pipelineName;
+      const defaultSchema = state.default_schema_name ?? this.pipelineName;
       if (sendState) {
-        working._local._last_extracted_hash = working._version_hash;
-        working._local._last_extracted_at = new Date().toISOString();
+        state._local._last_extracted_hash = state._version_hash;
+        state._local._last_extracted_at = new Date().toISOString();
       }
-      const manifest = await writer.commit({
+      const manifest = await pkg.writer.commit({
         load_id: loadId,
         pipeline_name: this.pipelineName,
         schema_name: defaultSchema,
         schema_version_hash: schemas.get(defaultSchema)?.version_hash ?? null,
         created_at: new Date().toISOString(),
-        state_version: working._state_version,
-        tables: [...tables].map(([name, hints]) => ({
+        state_version: state._state_version,
+        tables: [...pkg.tables].map(([name, hints]) => ({
           name,
           write_disposition: hints.writeDisposition,
           ...(hints.primaryKey.length > 0 ? { primary_key: hints.primaryKey } : {}),
+          ...(hints.reset ? { reset: true } : {}),
         })),
         state_row: sendState
-          ? await makeStateRow(working, loadId, `${loadId}.state`, startedAt)
+          ? await makeStateRow(state, loadId, `${loadId}.state`, job.startedAt)
           : undefined,
         schemas: changedSchemas,
-      }, working);
-      await this.#saveSchemas(Object.fromEntries(schemas));
-      await this.#store.save(working);
-      pkg = { loadId, dir: join(this.workingDir, "load", loadId), manifest };
+      }, state);
+      faultPoint("extract_commit");
+      await saveSchemas(this.workingDir, schemas);
+      await this.#store.save(state);
+      faultPoint("local_state");
+      pending = { loadId, dir: join(this.workingDir, "load", loadId), manifest };
     } catch (error) {
-      await writer.discard();
+      await pkg.writer.discard();
       throw new PipelineStepFailed(
         "extract",
         loadId,
         explainPermission(error, "write", this.workingDir),
       );
     }
-
-    await this.#loadPackage(store, pkg);
-    loadIds.push(loadId);
-    if (working._local.first_run !== false) {
-      working._local.first_run = false;
-      await this.#store.save(working);
+    await this.#loadPackage(store, pending);
+    if (state._local.first_run !== false) {
+      state._local.first_run = false;
+      await this.#store.save(state);
     }
-    this.#report({ stage: "done", message: `loaded ${loadId}` });
-    return this.#info(loadIds, pending.loadIds, rowCounts, working, firstRun, startedAt);
+    return loadId;
+  }
+
+  /**
+   * Fails with {@linkcode StateConflictError} when the destination holds a newer committed state
+   * than `base`, or when another working dir claimed the version this commit would write.
+   */
+  async #checkConflict(
+    store: DatasetStore,
+    state: PipelineState,
+    base: PipelineState,
+    loadId: string,
+  ): Promise<void> {
+    const remote = await store.newestCommittedState(this.pipelineName);
+    if (remote && remote.state._state_version > base._state_version) {
+      throw new StateConflictError(
+        this.pipelineName,
+        base._state_version,
+        remote.state._state_version,
+      );
+    }
+    const owner = (state._local.working_dir_id ??= crypto.randomUUID()) as string;
+    const claim = await store.claimStateVersion(
+      this.pipelineName,
+      state._state_version,
+      loadId,
+      owner,
+    );
+    if (claim) {
+      throw new StateConflictError(
+        this.pipelineName,
+        base._state_version,
+        state._state_version,
+        ` (load "${claim.loadId}" of another working dir claimed it; if that run is known to be dead, delete "${claim.path}")`,
+      );
+    }
+  }
+
+  async #runLocked(sources: Source[], store: DatasetStore, options: RunOptions): Promise<LoadInfo> {
+    const startedAt = new Date();
+    this.#report({ stage: "sync", message: "restoring state" });
+    const prepared = await this.#prepareState(store);
+    const base = prepared.state;
+    const firstRun = base._local.first_run !== false;
+    const loadIds = [...prepared.loadIds];
+    const rowCounts: Record<string, number> = {};
+    await this.#recordDestination();
+
+    let committedBase = base;
+    const working = cloneState(base);
+    const schemas = await readSchemas(this.workingDir);
+    const controller = new AbortController();
+    const run: ExtractRun = {
+      pipeline: this,
+      state: working,
+      pkg: this.#newPackage(),
+      schemas,
+      resetDone: new Set(),
+      refresh: options.refresh,
+      startedAt,
+      signal: controller.signal,
+      warn: (message) => this.#logger.warn(message),
+    };
+    let rows = 0;
+    let rowsInPackage = 0;
+    let packageStarted = Date.now();
+    const addCounts = (pkg: ExtractPackage) => {
+      for (const [table, n] of Object.entries(pkg.writer.rowCounts())) {
+        rowCounts[table] = (rowCounts[table] ?? 0) + n;
+      }
+    };
+    const checkpoint = options.checkpointEvery;
+    if (checkpoint) {
+      run.beforeItem = async () => {
+        const due = (checkpoint.rows !== undefined && rowsInPackage >= checkpoint.rows) ||
+          (checkpoint.seconds !== undefined &&
+            Date.now() - packageStarted >= checkpoint.seconds * 1000);
+        if (!due || rowsInPackage === 0) return;
+        const snapshot = cloneState(working);
+        this.#applyProps(snapshot, sources);
+        const pkg = run.pkg;
+        run.pkg = this.#newPackage();
+        const loadId = await this.#commit({
+          store,
+          state: snapshot,
+          base: committedBase,
+          pkg,
+          schemas,
+          startedAt,
+        });
+        if (loadId) {
+          loadIds.push(loadId);
+          addCounts(pkg);
+          for (const [table, hints] of pkg.tables) if (hints.reset) run.resetDone.add(table);
+        }
+        // The working copy continues from the committed snapshot's version.
+        working._state_version = snapshot._state_version;
+        working._version_hash = snapshot._version_hash;
+        working._local = snapshot._local;
+        committedBase = cloneState(snapshot);
+        rowsInPackage = 0;
+        packageStarted = Date.now();
+      };
+    }
+    run.afterItem = (resourceName, n) => {
+      rows += n;
+      rowsInPackage += n;
+      if (this.#progress && rows % 1000 < n) {
+        this.#report({
+          stage: "extract",
+          message: `${rows} rows`,
+          resource: resourceName,
+          rows,
+        });
+      }
+    };
+
+    this.#report({ stage: "extract", message: "extracting" });
+    try {
+      for (const source of sources) await extractSource(source, run);
+      this.#applyProps(working, sources);
+    } catch (error) {
+      controller.abort(error);
+      await run.pkg.writer.discard();
+      if (error instanceof PipelineStepFailed) throw error; // a checkpoint failed to commit
+      throw new PipelineStepFailed(
+        "extract",
+        run.pkg.loadId,
+        explainPermission(error, "write", this.workingDir),
+      );
+    }
+    controller.abort();
+    const loadId = await this.#commit({
+      store,
+      state: working,
+      base: committedBase,
+      pkg: run.pkg,
+      schemas,
+      startedAt,
+    });
+    if (loadId) {
+      loadIds.push(loadId);
+      addCounts(run.pkg);
+    }
+    this.#report({ stage: "done", message: `${loadIds.length} load(s)` });
+    return new LoadInfo({
+      pipelineName: this.pipelineName,
+      datasetName: this.datasetName,
+      destinationType: this.destination?.destinationType ?? "none",
+      bucketUrl: this.destination?.bucketUrl ?? "",
+      loadIds,
+      pendingLoadIds: prepared.loadIds,
+      rowCounts,
+      stateVersion: working._state_version,
+      firstRun,
+      startedAt,
+      finishedAt: new Date(),
+    });
   }
 
   #applyProps(state: PipelineState, sources: Source[]): void {
@@ -612,26 +851,21 @@ export class Pipeline {
     state.destination_name = this.destination?.destinationName ?? null;
   }
 
-  #info(
-    loadIds: string[],
-    pendingLoadIds: string[],
-    rowCounts: Record<string, number>,
-    state: PipelineState,
-    firstRun: boolean,
-    startedAt: Date,
-  ): LoadInfo {
-    return new LoadInfo({
-      pipelineName: this.pipelineName,
-      datasetName: this.datasetName,
-      destinationType: this.destination?.destinationType ?? "none",
-      bucketUrl: this.destination?.bucketUrl ?? "",
-      loadIds,
-      pendingLoadIds,
-      rowCounts,
-      stateVersion: state._state_version,
-      firstRun,
-      startedAt,
-      finishedAt: new Date(),
+  /** Records the destination in the working dir, so that `attach()` can open the pipeline. */
+  async #recordDestination(): Promise<void> {
+    const destination = this.destination;
+    await writePipelineRecord(this.workingDir, {
+      pipeline_name: this.pipelineName,
+      dataset_name: this.datasetName,
+      destination: destination
+        ? {
+          type: destination.destinationType,
+          bucket_url: destination.bucket instanceof LocalBucket
+            ? destination.bucket.root
+            : destination.bucketUrl,
+          name: destination.destinationName,
+        }
+        : null,
     });
   }
 
@@ -639,17 +873,15 @@ export class Pipeline {
    * Restores the newest committed state from the destination now (when it is newer than the
    * local one), without running anything.
    */
-  async syncDestination(): Promise<void> {
-    const store = new DatasetStore(this.#requireDestination().bucket, this.datasetName);
-    const lock = await PipelineLock.acquire(this.workingDir, this.pipelineName, false);
-    try {
-      await this.#sync(store);
-    } catch (error) {
-      if (error instanceof DltError) throw error;
-      throw new PipelineStepFailed("sync", undefined, error);
-    } finally {
-      lock.release();
-    }
+  async syncDestination(options: { wait?: LockWait } = {}): Promise<void> {
+    const store = this.#datasetStore();
+    await this.#locked(options.wait, async () => {
+      try {
+        await this.#sync(store);
+      } catch (error) {
+        throw new PipelineStepFailed("sync", undefined, error);
+      }
+    });
   }
 
   /**
@@ -657,15 +889,159 @@ export class Pipeline {
    * next run restores the state from it.
    */
   async drop(): Promise<void> {
-    const lock = await PipelineLock.acquire(this.workingDir, this.pipelineName, false);
-    try {
+    await this.#locked(false, async () => {
       for await (const entry of Deno.readDir(this.workingDir)) {
         if (entry.name === ".lock") continue;
         await Deno.remove(join(this.workingDir, entry.name), { recursive: true });
       }
-    } finally {
-      lock.release();
+    });
+  }
+
+  /**
+   * Changes the state outside a run and commits the change as a new state version (a load that
+   * holds only the state row). Nothing is edited in place.
+   */
+  async commitState(
+    edit: (state: PipelineState) => void | Promise<void>,
+    options: { wait?: LockWait } = {},
+  ): Promise<CommitResult> {
+    const store = this.#datasetStore();
+    return await this.#locked(options.wait, async () => {
+      const { state: base } = await this.#prepareState(store);
+      const working = cloneState(base);
+      await edit(working);
+      const pkg = this.#newPackage();
+      const loadId = await this.#commit({
+        store,
+        state: working,
+        base,
+        pkg,
+        schemas: await readSchemas(this.workingDir),
+        startedAt: new Date(),
+      });
+      return { changed: loadId !== undefined, stateVersion: working._state_version, loadId };
+    });
+  }
+
+  /** What {@linkcode Pipeline.dropResources} would drop, without dropping it. */
+  async planDrop(options: DropOptions): Promise<DropPlan> {
+    return planDrop(this.state, Object.fromEntries(await readSchemas(this.workingDir)), options);
+  }
+
+  /**
+   * dlt's `pipeline drop`: resets the tables of the matching resources (they read as dropped and
+   * leave the schema), deletes their state and the given source state paths, and commits that as
+   * a new state version. With `stateOnly`, tables are left alone.
+   */
+  async dropResources(
+    options: DropOptions & { wait?: LockWait },
+  ): Promise<DropPlan & { loadId?: string; stateVersion: number }> {
+    const store = this.#datasetStore();
+    return await this.#locked(options.wait, async () => {
+      const { state: base } = await this.#prepareState(store);
+      const working = cloneState(base);
+      const schemas = await readSchemas(this.workingDir);
+      const plan = planDrop(working, Object.fromEntries(schemas), options);
+      if (plan.isEmpty) return { ...plan, stateVersion: base._state_version };
+      const dropped = applyDrop(working, schemas, plan);
+      const pkg = this.#newPackage();
+      const run = { pkg, resetDone: new Set<string>() } as unknown as ExtractRun;
+      registerResets(run, plan.sourceName, dropped);
+      const loadId = await this.#commit({
+        store,
+        state: working,
+        base,
+        pkg,
+        schemas,
+        startedAt: new Date(),
+      });
+      return { ...plan, loadId, stateVersion: working._state_version };
+    });
+  }
+
+  /** Every committed state version of this pipeline in the destination, oldest first. */
+  async stateHistory(): Promise<StateVersion[]> {
+    const store = this.#datasetStore();
+    const committed = await store.committedLoads();
+    const versions: StateVersion[] = [];
+    for await (
+      const row of readRowsForward(store.bucket, store.path(`${STATE_TABLE}.jsonl`), {
+        skipInvalid: true,
+      })
+    ) {
+      if (!isStateRow(row) || row.pipeline_name !== this.pipelineName) continue;
+      if (!committed.has(row._dlt_load_id)) continue;
+      versions.push({
+        version: row.version,
+        loadId: row._dlt_load_id,
+        createdAt: row.created_at,
+        versionHash: row.version_hash,
+        state: await decodeStateRow(row),
+      });
     }
+    return versions.sort((a, b) => compareLoadIds(a.loadId, b.loadId));
+  }
+
+  /** The committed loads of this pipeline, oldest first. */
+  async loads(): Promise<LoadRow[]> {
+    const committed = await this.#datasetStore().committedLoads();
+    return [...committed.values()]
+      .filter((load) => load.pipeline_name === this.pipelineName)
+      .sort((a, b) => compareLoadIds(a.load_id, b.load_id));
+  }
+
+  /** Packages committed by extract but not loaded yet (a run died), oldest first. */
+  async pendingPackages(): Promise<PendingPackageInfo[]> {
+    const pending = await listPendingPackages(
+      this.workingDir,
+      (error) => this.#logger.warn(error.message),
+    );
+    return pending.map(({ loadId, manifest }) => ({
+      loadId,
+      createdAt: manifest.created_at,
+      stateVersion: manifest.state_version,
+      rowCounts: Object.fromEntries(
+        manifest.tables.map((t) => [t.name, t.files.reduce((n, f) => n + f.rows, 0)]),
+      ),
+    }));
+  }
+
+  /**
+   * Discards pending packages and goes back to the destination's committed state, so that the
+   * cursors do not stay past data that was never loaded. Returns the discarded load ids.
+   */
+  async dropPendingPackages(options: { wait?: LockWait } = {}): Promise<string[]> {
+    const store = this.#datasetStore();
+    return await this.#locked(options.wait, async () => {
+      const pending = await listPendingPackages(this.workingDir, () => {});
+      for (const pkg of pending) await removePackage(pkg);
+      if (pending.length > 0) await this.#sync(store, true);
+      return pending.map((pkg) => pkg.loadId);
+    });
+  }
+
+  /**
+   * Withdraws committed loads of this pipeline: appends `_dlt_loads` rows with status 2, so that
+   * readers skip their rows and restores skip their state. No file is edited. The state is not
+   * changed: commit an older state with {@linkcode Pipeline.commitState} to move cursors back.
+   */
+  async revertLoads(loadIds: readonly string[], options: { wait?: LockWait } = {}): Promise<void> {
+    const store = this.#datasetStore();
+    await this.#locked(options.wait, async () => {
+      const mine = new Set((await this.loads()).map((load) => load.load_id));
+      for (const loadId of loadIds) {
+        if (!mine.has(loadId)) {
+          throw new ConfigurationError(
+            `Revert only committed loads of pipeline "${this.pipelineName}": "${loadId}" is not one`,
+          );
+        }
+      }
+      await store.revertLoads(
+        this.pipelineName,
+        this.state.default_schema_name ?? this.pipelineName,
+        loadIds,
+      );
+    });
   }
 }
 
@@ -695,4 +1071,46 @@ export class Pipeline {
  */
 export function pipeline(options: PipelineOptions): Pipeline {
   return new Pipeline(options);
+}
+
+/**
+ * Opens a pipeline that ran before in `pipelinesDir`, by name alone: its destination and dataset
+ * come from the working dir.
+ *
+ * @example Inspecting a pipeline from another script
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * try {
+ *   const p = dlt.attach({ pipelineName: "github_sync" });
+ *   console.log(p.state._state_version);
+ * } catch (error) {
+ *   console.log((error as Error).name); // ConfigurationError when it never ran here
+ * }
+ * ```
+ */
+export function attach(
+  options: Omit<PipelineOptions, "destination" | "datasetName">,
+): Pipeline {
+  const pipelinesDir = options.pipelinesDir ?? defaultPipelinesDir();
+  const name = validateName("pipeline", options.pipelineName);
+  const record = readPipelineRecord(join(pipelinesDir, name));
+  if (!record) {
+    throw new ConfigurationError(
+      `Run pipeline "${name}" once before attaching to it: "${
+        join(pipelinesDir, name)
+      }" holds no pipeline`,
+    );
+  }
+  return new Pipeline({
+    ...options,
+    pipelinesDir,
+    datasetName: record.dataset_name,
+    destination: record.destination
+      ? filesystem({
+        bucketUrl: record.destination.bucket_url,
+        destinationName: record.destination.name ?? undefined,
+      })
+      : undefined,
+  });
 }
