@@ -410,10 +410,10 @@ export class Pipeline {
     // deno-lint-ignore no-explicit-any
     const withOverrides = (r: Resource<any, any>) => hasOverrides ? r.with(overrides) : r;
 
-    const items: unknown[] =
-      Array.isArray(data) && data.every((d) => d instanceof Source || d instanceof Resource)
-        ? data
-        : [data];
+    const items: unknown[] = Array.isArray(data) && data.length > 0 &&
+        data.every((d) => d instanceof Source || d instanceof Resource)
+      ? data
+      : [data];
     const sources: Source[] = [];
     // deno-lint-ignore no-explicit-any
     const standalone: Resource<any, any>[] = [];
