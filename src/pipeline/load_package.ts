@@ -16,6 +16,7 @@ import type { Schema, WriteDisposition } from "../destinations/schema.ts";
 import { encodeTyped } from "../state/typed_json.ts";
 import type { PipelineState } from "../state/state_document.ts";
 import { JsonlFileWriter } from "./_jsonl_file_writer.ts";
+import { faultPoint } from "./_faults.ts";
 
 /** A new file is started when the current one grows past this many bytes. */
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -176,9 +177,11 @@ export class PackageWriter {
     const tables = manifest.tables.map((table) => {
       const sink = this.#sinks.get(table.name);
       const keys = sink?.closeKeys();
+      const files = sink?.close() ?? [];
+      faultPoint(`package_file:${table.name}`);
       return {
         ...table,
-        files: sink?.close() ?? [],
+        files,
         ...(keys
           ? {
             keys_file: keys.keysFile,
@@ -193,10 +196,12 @@ export class PackageWriter {
       join(this.#dir, "state.json"),
       encoder.encode(JSON.stringify(encodeTyped(state), null, 1) + "\n"),
     );
+    faultPoint("package_file:state.json");
     await writeFileAtomic(
       join(this.#dir, "manifest.json"),
       encoder.encode(JSON.stringify(complete, null, 1) + "\n"),
     );
+    faultPoint("package_file:manifest.json");
     const loadDir = join(this.#workingDir, "load");
     await Deno.mkdir(loadDir, { recursive: true });
     await Deno.rename(this.#dir, join(loadDir, this.loadId));
@@ -229,37 +234,55 @@ export async function discardUnfinishedPackages(workingDir: string): Promise<voi
   });
 }
 
+/** The pending packages, and the damage found among them. */
+export interface PendingPackages {
+  /** Loadable packages, oldest first. */
+  packages: PendingPackage[];
+  /** The first damaged package's error, when one was found. */
+  damaged?: StateFileCorruptedError;
+  /** Load ids moved to `quarantine/`. */
+  quarantined: string[];
+}
+
 /**
  * The pending packages, oldest first. A package whose files do not match its manifest is moved
- * to `quarantine/` and reported through `onQuarantine`; it is never loaded half-way.
+ * to `quarantine/`, never loaded half-way; so is every later package, because the state each
+ * of them carries builds on the damaged one's. With `quarantine: false` nothing is moved (a
+ * read-only listing).
  */
 export async function listPendingPackages(
   workingDir: string,
-  onQuarantine: (error: StateFileCorruptedError) => void,
-): Promise<PendingPackage[]> {
+  options: { quarantine?: boolean } = {},
+): Promise<PendingPackages> {
   const loadDir = join(workingDir, "load");
   const ids: string[] = [];
   try {
     for await (const entry of Deno.readDir(loadDir)) if (entry.isDirectory) ids.push(entry.name);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
+    if (error instanceof Deno.errors.NotFound) return { packages: [], quarantined: [] };
     throw error;
   }
   ids.sort();
-  const packages: PendingPackage[] = [];
+  const result: PendingPackages = { packages: [], quarantined: [] };
   for (const loadId of ids) {
     const dir = join(loadDir, loadId);
-    try {
-      packages.push({ loadId, dir, manifest: await readManifest(dir) });
-    } catch (error) {
-      if (!(error instanceof StateFileCorruptedError)) throw error;
+    if (!result.damaged) {
+      try {
+        result.packages.push({ loadId, dir, manifest: await readManifest(dir) });
+        continue;
+      } catch (error) {
+        if (!(error instanceof StateFileCorruptedError)) throw error;
+        result.damaged = error;
+      }
+    }
+    if (options.quarantine !== false) {
       const quarantine = join(workingDir, "quarantine");
       await Deno.mkdir(quarantine, { recursive: true });
       await Deno.rename(dir, join(quarantine, loadId));
-      onQuarantine(error);
     }
+    result.quarantined.push(loadId);
   }
-  return packages;
+  return result;
 }
 
 async function readManifest(dir: string): Promise<PackageManifest> {

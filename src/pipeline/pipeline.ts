@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import {
   ConfigurationError,
   MissingPermissionError,
+  PipelineLockedError,
   type PipelineStep,
   PipelineStepFailed,
   StateConflictError,
@@ -342,7 +343,11 @@ export class Pipeline {
     try {
       lock = await PipelineLock.acquire(this.workingDir, this.pipelineName, wait ?? false);
     } catch (error) {
-      throw explainPermission(error, "write", this.pipelinesDir);
+      if (error instanceof PipelineLockedError) throw error;
+      const cause = explainPermission(error, "write", this.pipelinesDir);
+      throw cause instanceof MissingPermissionError
+        ? cause
+        : new PipelineStepFailed("sync", undefined, cause);
     }
     try {
       return await fn();
@@ -538,12 +543,27 @@ export class Pipeline {
         explainPermission(error, "read", store.bucket.url),
       );
     }
-    const pending = await listPendingPackages(
-      this.workingDir,
-      (error) => this.#logger.warn(error.message),
-    );
+    const pending = await listPendingPackages(this.workingDir);
+    if (pending.damaged) {
+      // The local state counts the quarantined rows as loaded: go back to the committed state so
+      // that the next run extracts them again.
+      await this.#sync(store, true);
+      throw new PipelineStepFailed(
+        "load",
+        pending.quarantined[0],
+        new StateFileCorruptedError(
+          pending.damaged.file,
+          pending.damaged.message,
+          `Run again to extract the rows of load(s) ${
+            pending.quarantined.join(", ")
+          } anew (moved to "${
+            join(this.workingDir, "quarantine")
+          }", state reset to the destination's)`,
+        ),
+      );
+    }
     const loadIds: string[] = [];
-    for (const pkg of pending) {
+    for (const pkg of pending.packages) {
       this.#logger.warn(
         `Loading package "${pkg.loadId}" left pending by an earlier run before extracting new data`,
       );
@@ -992,11 +1012,8 @@ export class Pipeline {
 
   /** Packages committed by extract but not loaded yet (a run died), oldest first. */
   async pendingPackages(): Promise<PendingPackageInfo[]> {
-    const pending = await listPendingPackages(
-      this.workingDir,
-      (error) => this.#logger.warn(error.message),
-    );
-    return pending.map(({ loadId, manifest }) => ({
+    const { packages } = await listPendingPackages(this.workingDir, { quarantine: false });
+    return packages.map(({ loadId, manifest }) => ({
       loadId,
       createdAt: manifest.created_at,
       stateVersion: manifest.state_version,
@@ -1013,10 +1030,10 @@ export class Pipeline {
   async dropPendingPackages(options: { wait?: LockWait } = {}): Promise<string[]> {
     const store = this.#datasetStore();
     return await this.#locked(options.wait, async () => {
-      const pending = await listPendingPackages(this.workingDir, () => {});
-      for (const pkg of pending) await removePackage(pkg);
-      if (pending.length > 0) await this.#sync(store, true);
-      return pending.map((pkg) => pkg.loadId);
+      const { packages, quarantined } = await listPendingPackages(this.workingDir);
+      for (const pkg of packages) await removePackage(pkg);
+      if (packages.length > 0 || quarantined.length > 0) await this.#sync(store, true);
+      return [...quarantined, ...packages.map((pkg) => pkg.loadId)];
     });
   }
 

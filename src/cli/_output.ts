@@ -1,0 +1,156 @@
+/**
+ * The command line's output: the only place of the library that writes to stdout. Human text by
+ * default; with `--json`, exactly one JSON document on stdout. Questions, warnings and errors go
+ * to stderr.
+ *
+ * @module
+ */
+import yaml from "js-yaml";
+
+/** The streams the command line talks through (a test may pass its own). */
+export interface CliIo {
+  /** Writes to stdout. */
+  stdout(text: string): void;
+  /** Writes to stderr. */
+  stderr(text: string): void;
+  /** Reads one line of stdin without its newline; `null` at the end of input. */
+  readLine(): Promise<string | null>;
+  /** True when stderr is a terminal (progress bars are drawn only then). */
+  stderrIsTerminal(): boolean;
+}
+
+const encoder = new TextEncoder();
+
+function writeAll(file: { writeSync(bytes: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  let written = 0;
+  while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+}
+
+/** Reads one line from stdin, a chunk at a time, keeping what follows the line for later. */
+function stdinLineReader(): () => Promise<string | null> {
+  let buffered = new Uint8Array(0);
+  let ended = false;
+  const decoder = new TextDecoder();
+  return async () => {
+    while (true) {
+      const newline = buffered.indexOf(0x0a);
+      if (newline !== -1) {
+        const line = decoder.decode(buffered.subarray(0, newline));
+        buffered = buffered.slice(newline + 1);
+        return line.replace(/\r$/, "");
+      }
+      if (ended) {
+        if (buffered.length === 0) return null;
+        const rest = decoder.decode(buffered);
+        buffered = new Uint8Array(0);
+        return rest;
+      }
+      const chunk = new Uint8Array(4096);
+      const n = await Deno.stdin.read(chunk);
+      if (n === null) ended = true;
+      else {
+        const joined = new Uint8Array(buffered.length + n);
+        joined.set(buffered);
+        joined.set(chunk.subarray(0, n), buffered.length);
+        buffered = joined;
+      }
+    }
+  };
+}
+
+/** The process's own stdin, stdout and stderr. */
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => writeAll(Deno.stdout, text),
+    stderr: (text) => writeAll(Deno.stderr, text),
+    readLine: stdinLineReader(),
+    stderrIsTerminal: () => Deno.stderr.isTerminal(),
+  };
+}
+
+/** Writes human text or one JSON document, and asks questions. */
+export class Output {
+  /** The streams. */
+  readonly io: CliIo;
+  /** True with `--json`. */
+  readonly json: boolean;
+
+  /** Output through `io`, in JSON mode when `json`. */
+  constructor(io: CliIo, json: boolean) {
+    this.io = io;
+    this.json = json;
+  }
+
+  /** A line of human text on stdout (dropped in JSON mode). */
+  line(text = ""): void {
+    if (!this.json) this.io.stdout(text + "\n");
+  }
+
+  /** The JSON document (JSON mode only). */
+  document(value: unknown): void {
+    if (this.json) this.io.stdout(JSON.stringify(value, null, 2) + "\n");
+  }
+
+  /** A note on stderr (both modes). */
+  note(text: string): void {
+    this.io.stderr(text + "\n");
+  }
+
+  /** Aligned columns on stdout. */
+  table(headers: string[], rows: string[][], indent = ""): void {
+    const widths = headers.map((header, i) =>
+      Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length))
+    );
+    const format = (cells: string[]) =>
+      indent + cells.map((cell, i) => i === cells.length - 1 ? cell : cell.padEnd(widths[i]))
+        .join("  ").trimEnd();
+    this.line(format(headers));
+    for (const row of rows) this.line(format(row));
+  }
+
+  /** Asks `question` on stderr and reads the answer: true only for y/yes. */
+  async ask(question: string): Promise<boolean | null> {
+    this.io.stderr(`${question} [y/N] `);
+    const answer = await this.io.readLine();
+    if (answer === null) {
+      this.io.stderr("\n");
+      return null;
+    }
+    return /^\s*y(es)?\s*$/i.test(answer);
+  }
+}
+
+/** Makes state values printable as YAML: Temporal instants become Dates. */
+function forYaml(value: unknown): unknown {
+  if (value instanceof Temporal.Instant) return new Date(value.epochMilliseconds);
+  if (Array.isArray(value)) return value.map(forYaml);
+  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, forYaml(v)]));
+  }
+  return value;
+}
+
+/** A state value as YAML text: dates as timestamps, strings that look like dates quoted. */
+export function toYaml(value: unknown): string {
+  return (yaml.dump as (value: unknown, options: object) => string)(forYaml(value), {
+    lineWidth: 100,
+    noRefs: true,
+    sortKeys: false,
+  });
+}
+
+/** A short human form of a value: dates as ISO, long arrays as counts, long text cut. */
+export function shortValue(value: unknown, max = 60): string {
+  if (value === undefined) return "(none)";
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Temporal.Instant) return value.toString();
+  if (Array.isArray(value) && value.length > 3) return `[${value.length} items]`;
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
