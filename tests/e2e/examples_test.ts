@@ -74,3 +74,18 @@ Deno.test("examples/view_state.ts reads and decodes the newest state row", async
   assert.match(out, /version: 2/);
   assert.match(out, /decoded sources: \{"view_state":\{"resources":\{"items":\{"runs":2\}\}\}\}/);
 });
+
+Deno.test("examples/github_issues.ts loads new and edited issues incrementally with merge", async () => {
+  const out = await runExample("github_issues");
+  assert.match(
+    out,
+    /run 1:\n  asking for issues updated since 2024-01-01T00:00:00Z\n  loaded 4 issue\(s\)/,
+  );
+  assert.match(
+    out,
+    /run 2:\n  asking for issues updated since 2024-01-01T00:04:00Z\n  loaded 3 issue\(s\)/,
+  );
+  assert.match(out, /run 3:\n.*\n  loaded 1 issue\(s\); cursor at 2024-01-01T00:08:00Z/);
+  assert.match(out, /issues table \(6 rows, one per issue\)/);
+  assert.match(out, /#1 Item 1 \(edited\)/);
+});

@@ -138,3 +138,28 @@ Deno.test("run() without write permission fails with MissingPermissionError", as
   );
   assert.deepEqual(await world.snapshot(), new Map());
 });
+
+Deno.test("a state past the soft size limit warns; past the hard limit it fails with StateTooLargeError", async () => {
+  await using world = await TempWorld.create();
+  const warnings: string[] = [];
+  const pipeline = world.pipeline("big_state", {
+    stateSizeLimits: { warnBytes: 2_000, maxBytes: 20_000 },
+    logger: { warn: (message) => warnings.push(message), info: () => {} },
+  });
+  const grow = (n: number) =>
+    dlt.resource(function* () {
+      dlt.current.resourceState().ids = Array.from({ length: n }, (_, i) => i);
+      yield* [];
+    }, { name: "ids" });
+  await pipeline.run(grow(10));
+  assert.deepEqual(warnings, []);
+  await pipeline.run(grow(1_000));
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /state of pipeline "big_state" is \d+ bytes \(warning above 2000\)/);
+  const before = await world.snapshot();
+  const error = await pipeline.run(grow(10_000)).catch((e) => e);
+  assert.ok(error instanceof dlt.PipelineStepFailed);
+  assert.ok(error.cause instanceof dlt.StateTooLargeError, String(error.cause));
+  assert.ok(error.cause.bytes > 20_000);
+  assert.deepEqual(await world.snapshot(), before);
+});
