@@ -83,7 +83,7 @@ export class BoundIncremental<T = unknown> {
   #hasLast: boolean;
   /** `#lastKey` lags behind `#last` after a fast-path advance; refreshed before slow use. */
   #lastKeyStale = false;
-  // The fast paths (filterPage, #fastText): the bounds as plain numbers, or as ISO strings of one layout.
+  // The fast paths (filterPage, #fastText): bounds as numbers, or ISO strings of one layout.
   readonly #fastField: string | undefined;
   readonly #maxFirst: boolean;
   #lastNumber = NaN;

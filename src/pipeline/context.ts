@@ -27,11 +27,27 @@ export interface RunContext {
   resourceName?: string;
   /** The bound incrementals of the running resource. */
   incrementals?: Map<Incremental<unknown>, BoundIncremental<unknown>>;
+  /** Where warnings go. */
+  warn?: (message: string) => void;
 }
 
 const storage = new AsyncLocalStorage<RunContext>();
 
-setIncrementalResolver((incremental) => storage.getStore()?.incrementals?.get(incremental));
+// An incremental declared on the resource is bound by the extractor; one created inside the
+// resource is bound here, on first use, to the running resource's state.
+setIncrementalResolver((incremental) => {
+  const context = storage.getStore();
+  if (!context?.resourceName || context.readOnly) return undefined;
+  const bound = context.incrementals?.get(incremental);
+  if (bound) return bound;
+  const created = incremental.bind({
+    resourceName: context.resourceName,
+    resourceState: resourceStateFor(context, context.resourceName),
+    warn: (message) => context.warn?.(message),
+  });
+  (context.incrementals ??= new Map()).set(incremental, created);
+  return created;
+});
 
 /** Runs `fn` with `context` as the current context. */
 export function runInContext<T>(context: RunContext, fn: () => T): T {

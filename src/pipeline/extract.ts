@@ -416,6 +416,7 @@ async function extractResource(
     sources: run.state.sources!,
     readOnly: false,
     resourceName: name,
+    warn: run.warn,
   };
   if (resource.writeDisposition === "replace") {
     // dlt: a replace resource starts every run with empty state, incremental included.
@@ -427,7 +428,12 @@ async function extractResource(
     bound = resource.incremental.bind({
       resourceName: name,
       resourceState: resourceStateFor(context, name),
-      primaryKey: resource.primaryKey.length > 0 ? resource.primaryKey : undefined,
+      // A single key column is passed as a string: dlt hashes `row[pk]`, not `[row[pk]]`.
+      primaryKey: resource.primaryKey.length === 0
+        ? undefined
+        : resource.primaryKey.length === 1
+        ? resource.primaryKey[0]
+        : resource.primaryKey,
       runStartedAt: run.startedAt,
       warn: run.warn,
     });

@@ -237,6 +237,32 @@ function explainPermission(error: unknown, permission: string, target: string): 
   return error;
 }
 
+function isEmptyObject(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value) &&
+    Object.keys(value).length === 0;
+}
+
+/**
+ * Removes the empty source and resource dictionaries a run created without writing anything in
+ * them (reading state creates them, as in dlt), so that a run that wrote nothing changes nothing.
+ */
+function pruneCreatedEmptyStates(state: PipelineState, base: PipelineState): void {
+  for (const [sourceName, source] of Object.entries(state.sources ?? {})) {
+    const before = base.sources?.[sourceName];
+    const resources = source.resources;
+    if (resources) {
+      for (const [name, resourceState] of Object.entries(resources)) {
+        if (isEmptyObject(resourceState) && before?.resources?.[name] === undefined) {
+          delete resources[name];
+        }
+      }
+      if (isEmptyObject(resources) && before?.resources === undefined) delete source.resources;
+    }
+    if (isEmptyObject(source) && before === undefined) delete state.sources![sourceName];
+  }
+  if (isEmptyObject(state.sources) && base.sources === undefined) delete state.sources;
+}
+
 /** Everything a commit needs: the state to commit, and the package with its tables. */
 interface CommitJob {
   store: DatasetStore;
@@ -820,6 +846,7 @@ export class Pipeline {
     this.#report({ stage: "extract", message: "extracting" });
     try {
       for (const source of sources) await extractSource(source, run);
+      pruneCreatedEmptyStates(working, base);
       this.#applyProps(working, sources);
     } catch (error) {
       controller.abort(error);
