@@ -37,14 +37,21 @@ import { incremental } from "./src/incremental/incremental.ts";
 export * from "./src/errors.ts";
 export { type Current, current, resetResourceState } from "./src/pipeline/context.ts";
 export {
+  attach,
+  type CheckpointEvery,
+  type CommitResult,
   type Logger,
+  type PendingPackageInfo,
   Pipeline,
   pipeline,
   type PipelineOptions,
   type ProgressEvent,
   type RunData,
   type RunOptions,
+  type StateSizeLimits,
+  type StateVersion,
 } from "./src/pipeline/pipeline.ts";
+export type { DropOptions, DropPlan, RefreshMode } from "./src/pipeline/drop.ts";
 export type { LockWait } from "./src/pipeline/lock.ts";
 export { LoadInfo } from "./src/pipeline/load_info.ts";
 export {

@@ -41,4 +41,7 @@ try {
 failOnPage = undefined;
 const info = await pipeline.run(apiWithCheckpoints);
 console.log("loaded:", info.rowCounts);
-console.log("checkpoint after finishing:", pipeline.state.sources?.checkpoint?.resources);
+console.log(
+  "checkpoint after finishing:",
+  pipeline.state.sources?.checkpoint?.resources?.api_with_checkpoints ?? "no state left",
+);

@@ -1,6 +1,6 @@
 /** Checks that tests of crashes and conflicts share: rows exactly once, states in agreement. */
 import assert from "node:assert/strict";
-import * as dlt from "../../mod.ts";
+import type * as dlt from "../../mod.ts";
 
 /** Asserts that table `items` holds ids `1..total`, each exactly once. */
 export async function assertEachIdOnce(pipeline: dlt.Pipeline, total: number): Promise<void> {
