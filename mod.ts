@@ -52,6 +52,21 @@ export {
   type StateVersion,
 } from "./src/pipeline/pipeline.ts";
 export type { DropOptions, DropPlan, RefreshMode } from "./src/pipeline/drop.ts";
+export {
+  createProgressReporter,
+  type ProgressOption,
+  type ProgressOutput,
+  type ProgressStage,
+} from "./src/pipeline/progress.ts";
+export {
+  config,
+  type ConfigAccessor,
+  type ConfigOrigin,
+  ConfigResolver,
+  type ConfigResolverOptions,
+  type LocatedValue,
+  secrets,
+} from "./src/config/mod.ts";
 export type { LockWait } from "./src/pipeline/lock.ts";
 export { LoadInfo } from "./src/pipeline/load_info.ts";
 export {

@@ -28,6 +28,7 @@ const apiWithCheckpoints = dlt.resource(function* () {
 const dir = exampleDir("checkpoint");
 const pipeline = dlt.pipeline({
   pipelineName: "checkpoint",
+  progress: "bar",
   pipelinesDir: `${dir}/pipelines`,
   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
 });

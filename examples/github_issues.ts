@@ -37,6 +37,7 @@ const issues = dlt.resource(async function* ({ incremental }) {
 const dir = exampleDir("github_issues");
 const pipeline = dlt.pipeline({
   pipelineName: "github_issues",
+  progress: "bar",
   pipelinesDir: `${dir}/pipelines`,
   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
   datasetName: "github",

@@ -20,6 +20,7 @@ const events = dlt.resource(async function* () {
 const dir = exampleDir("high_water_mark");
 const pipeline = dlt.pipeline({
   pipelineName: "high_water_mark",
+  progress: "bar",
   pipelinesDir: `${dir}/pipelines`,
   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
 });

@@ -21,6 +21,7 @@ const processItems = dlt.resource(function* () {
 const dir = exampleDir("processed_ids");
 const pipeline = dlt.pipeline({
   pipelineName: "processed_ids",
+  progress: "bar",
   pipelinesDir: `${dir}/pipelines`,
   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
 });

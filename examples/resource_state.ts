@@ -29,6 +29,7 @@ const newIssues = dlt.resource(async function* () {
 const dir = exampleDir("resource_state");
 const pipeline = dlt.pipeline({
   pipelineName: "resource_state",
+  progress: "bar",
   pipelinesDir: `${dir}/pipelines`,
   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
 });

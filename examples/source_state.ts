@@ -28,6 +28,7 @@ const apiSource = dlt.source("api_source", () => {
 const dir = exampleDir("source_state");
 const pipeline = dlt.pipeline({
   pipelineName: "source_state",
+  progress: "bar",
   pipelinesDir: `${dir}/pipelines`,
   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
 });

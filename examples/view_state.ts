@@ -14,6 +14,7 @@ const items = dlt.resource(function* () {
 const dir = exampleDir("view_state");
 const pipeline = dlt.pipeline({
   pipelineName: "view_state",
+  progress: "bar",
   pipelinesDir: `${dir}/pipelines`,
   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
 });

@@ -6,12 +6,10 @@
  * @module
  */
 import { join } from "node:path";
-import { tmpdir } from "node:os";
-import { attach, Pipeline, pipeline } from "../pipeline/pipeline.ts";
+import { attach, defaultPipelinesDir, type Pipeline, pipeline } from "../pipeline/pipeline.ts";
 import type { ProgressOption } from "../pipeline/progress.ts";
 import { type PipelineRecord, readPipelineRecord } from "../pipeline/working_dir.ts";
-import { PipelineLock } from "../pipeline/lock.ts";
-import type { LockWait } from "../pipeline/lock.ts";
+import { type LockWait, PipelineLock } from "../pipeline/lock.ts";
 import { filesystem } from "../destinations/filesystem.ts";
 import { validateName } from "../storage/names.ts";
 import { type ConfigResolver, resolvePipelineSettings, type SettingOrigin } from "../config/mod.ts";
@@ -22,26 +20,25 @@ export type DirOrigin = SettingOrigin | { kind: "default" };
 
 /** The pipelines dir from `--pipelines-dir`, the environment, `.dlt/*.yaml`, or the default. */
 export function resolvePipelinesDir(
-  pipelineName: string,
+  pipelineName: string | undefined,
   flag: string | undefined,
   resolver: ConfigResolver,
 ): { dir: string; origin: DirOrigin } {
+  if (pipelineName === undefined) {
+    if (flag !== undefined) return { dir: flag, origin: { kind: "explicit" } };
+    // No pipeline yet (`list`): only the settings that are not per pipeline.
+    const found = resolver.locate(["pipelines_dir"], { extraEnv: ["DLT_PIPELINES_DIR"] });
+    if (typeof found?.value === "string" && found.value !== "") {
+      return { dir: found.value, origin: found.origin };
+    }
+    return { dir: defaultPipelinesDir(), origin: { kind: "default" } };
+  }
+  // Resolved even with the flag: a malformed .dlt/*.yaml is reported as the pipeline would.
   const settings = resolvePipelineSettings(pipelineName, { pipelinesDir: flag }, resolver);
   if (settings.pipelinesDir !== undefined) {
     return { dir: settings.pipelinesDir, origin: settings.origins.pipelinesDir! };
   }
   return { dir: defaultPipelinesDir(), origin: { kind: "default" } };
-}
-
-/** `~/.dlt/pipelines`, else a temp dir (as the pipeline does when nothing is configured). */
-function defaultPipelinesDir(): string {
-  try {
-    const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
-    if (home) return join(home, ".dlt", "pipelines");
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotCapable)) throw error;
-  }
-  return join(tmpdir(), "dlt-pipelines");
 }
 
 /** What a command opened. */

@@ -61,57 +61,88 @@ function stdinLineReader(): () => Promise<string | null> {
 
 /** The process's own stdin, stdout and stderr. */
 export function processIo(): CliIo {
+  let stdoutClosed = false;
   return {
-    stdout: (text) => writeAll(Deno.stdout, text),
+    stdout: (text) => {
+      if (stdoutClosed) return;
+      try {
+        writeAll(Deno.stdout, text);
+      } catch (error) {
+        // `cli.ts … | head`: the reader went away; there is nobody left to write for.
+        if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+        stdoutClosed = true;
+      }
+    },
     stderr: (text) => writeAll(Deno.stderr, text),
     readLine: stdinLineReader(),
     stderrIsTerminal: () => Deno.stderr.isTerminal(),
   };
 }
 
-/** Writes human text or one JSON document, and asks questions. */
+/** Writes human text or one JSON document, and asks questions; every text passes `redact`. */
 export class Output {
   /** The streams. */
   readonly io: CliIo;
   /** True with `--json`. */
   readonly json: boolean;
+  readonly #redact: (text: string) => string;
 
-  /** Output through `io`, in JSON mode when `json`. */
-  constructor(io: CliIo, json: boolean) {
+  /** Output through `io`, in JSON mode when `json`; `redact` masks secrets in every text. */
+  constructor(io: CliIo, json: boolean, redact: (text: string) => string = (text) => text) {
     this.io = io;
     this.json = json;
+    this.#redact = redact;
+  }
+
+  /** Human text on stdout as it is (dropped in JSON mode). */
+  text(text: string): void {
+    if (!this.json) this.io.stdout(this.#redact(text));
   }
 
   /** A line of human text on stdout (dropped in JSON mode). */
   line(text = ""): void {
-    if (!this.json) this.io.stdout(text + "\n");
+    this.text(text + "\n");
   }
 
-  /** The JSON document (JSON mode only). */
+  /** The JSON document (JSON mode only); secrets in its strings are masked. */
   document(value: unknown): void {
-    if (this.json) this.io.stdout(JSON.stringify(value, null, 2) + "\n");
+    if (!this.json) return;
+    const redact = this.#redact;
+    const json = JSON.stringify(
+      value,
+      (_key, item) => typeof item === "string" ? redact(item) : item,
+      2,
+    );
+    this.io.stdout(json + "\n");
   }
 
   /** A note on stderr (both modes). */
   note(text: string): void {
-    this.io.stderr(text + "\n");
+    this.io.stderr(this.#redact(text) + "\n");
   }
 
-  /** Aligned columns on stdout. */
-  table(headers: string[], rows: string[][], indent = ""): void {
-    const widths = headers.map((header, i) =>
-      Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length))
+  /** An error or warning line on stderr. */
+  error(text: string): void {
+    this.note(text);
+  }
+
+  /** Aligned columns on stdout, under `headers` unless it is `null`. */
+  table(headers: string[] | null, rows: string[][], indent = ""): void {
+    const columns = headers?.length ?? Math.max(0, ...rows.map((row) => row.length));
+    const widths = Array.from(
+      { length: columns },
+      (_, i) => Math.max(headers?.[i]?.length ?? 0, ...rows.map((row) => (row[i] ?? "").length)),
     );
     const format = (cells: string[]) =>
       indent + cells.map((cell, i) => i === cells.length - 1 ? cell : cell.padEnd(widths[i]))
         .join("  ").trimEnd();
-    this.line(format(headers));
+    if (headers) this.line(format(headers));
     for (const row of rows) this.line(format(row));
   }
 
   /** Asks `question` on stderr and reads the answer: true only for y/yes. */
   async ask(question: string): Promise<boolean | null> {
-    this.io.stderr(`${question} [y/N] `);
+    this.io.stderr(`${this.#redact(question)} [y/N] `);
     const answer = await this.io.readLine();
     if (answer === null) {
       this.io.stderr("\n");

@@ -65,7 +65,7 @@ export const EXIT_CODE_HELP: readonly [ExitCodeValue, string][] = [
 /**
  * Wrong command line arguments.
  *
- * @example
+ * @example A usage error names the command whose help applies
  * ```ts
  * import { UsageError } from "./exit_codes.ts";
  * console.log(new UsageError("Pass a version").name); // UsageError
@@ -85,7 +85,7 @@ export class UsageError extends Error {
 /**
  * Something named on the command line does not exist (pipeline, version, resource, path).
  *
- * @example
+ * @example Something named on the command line is missing
  * ```ts
  * import { NotFoundError } from "./exit_codes.ts";
  * console.log(new NotFoundError("No state version 9").name); // NotFoundError
@@ -102,7 +102,7 @@ export class NotFoundError extends Error {
 /**
  * The user did not confirm a change.
  *
- * @example
+ * @example The user said no
  * ```ts
  * import { AbortedError } from "./exit_codes.ts";
  * console.log(new AbortedError().message); // Nothing was changed
@@ -119,7 +119,7 @@ export class AbortedError extends Error {
 /**
  * The exit code for an error thrown by a command. A failed pipeline step is judged by its cause.
  *
- * @example
+ * @example The exit code of a locked pipeline
  * ```ts
  * import { exitCodeOf } from "./exit_codes.ts";
  * import { PipelineLockedError } from "../errors.ts";

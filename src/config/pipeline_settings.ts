@@ -38,7 +38,16 @@ export interface PipelineSettings extends ExplicitPipelineSettings {
   };
 }
 
-/** Describes a setting's origin for `info` and messages: `explicit`, `env NAME`, or a file line. */
+/**
+ * Describes a setting's origin for `info` and messages: `explicit option`, `env NAME`, or a
+ * file line.
+ *
+ * @example Where a setting came from
+ * ```ts
+ * import { describeSettingOrigin } from "./pipeline_settings.ts";
+ * console.log(describeSettingOrigin({ kind: "explicit" })); // explicit option
+ * ```
+ */
 export function describeSettingOrigin(origin: SettingOrigin): string {
   return origin.kind === "explicit" ? "explicit option" : describeOrigin(origin);
 }
@@ -123,7 +132,7 @@ function describeType(value: unknown): string {
  * Masks the user and password of a URL (`s3://key:secret@host/bucket` → `s3://***@host/bucket`),
  * for output that must never show credentials.
  *
- * @example
+ * @example Hiding credentials in a bucket URL
  * ```ts
  * import { redactUrl } from "./pipeline_settings.ts";
  * console.log(redactUrl("s3://AKIA:s3cr3t@minio:9000/data")); // s3://***@minio:9000/data

@@ -52,13 +52,29 @@ export interface LocatedValue {
   origin: ConfigOrigin;
 }
 
-/** Describes an origin for messages and `info` output: `env FOO__BAR` or `file.yaml line 3 (a.b)`. */
+/**
+ * Describes an origin for messages and `info` output: `env FOO__BAR` or `file.yaml line 3 (a.b)`.
+ *
+ * @example Naming where a value came from
+ * ```ts
+ * import { describeOrigin } from "./resolver.ts";
+ * console.log(describeOrigin({ kind: "env", name: "DLT_PIPELINES_DIR" })); // env DLT_PIPELINES_DIR
+ * ```
+ */
 export function describeOrigin(origin: ConfigOrigin): string {
   if (origin.kind === "env") return `env ${origin.name}`;
   return `${origin.file}${origin.line ? ` line ${origin.line}` : ""} (key "${origin.key}")`;
 }
 
-/** The environment variable name of a dotted key: `sources.github.api_token` → `SOURCES__GITHUB__API_TOKEN`. */
+/**
+ * The environment variable name of a dotted key, in dlt's `SECTION__KEY` form.
+ *
+ * @example From key to variable
+ * ```ts
+ * import { envName } from "./resolver.ts";
+ * console.log(envName("sources.github.api_token")); // SOURCES__GITHUB__API_TOKEN
+ * ```
+ */
 export function envName(key: string): string {
   return keySegments(key).map((segment) => segment.toUpperCase()).join("__");
 }
@@ -287,7 +303,7 @@ export class ConfigResolver {
   redact(text: string): string {
     this.#loadFilesQuietly();
     let out = text;
-    const values = [...this.#secretValues].filter((value) => value.length >= 3)
+    const values = [...this.#secretValues].filter((value) => value.length >= 4)
       .sort((a, b) => b.length - a.length);
     for (const value of values) out = out.replaceAll(value, "***");
     return out;
@@ -308,7 +324,7 @@ const shared = new Map<string, ConfigResolver>();
  * The resolver of the process's working directory, shared so that `.dlt/*.yaml` is read once per
  * directory. The environment is read afresh on every lookup.
  *
- * @example
+ * @example One resolver per working directory
  * ```ts
  * import { sharedConfigResolver } from "./resolver.ts";
  * console.log(sharedConfigResolver() === sharedConfigResolver()); // true

@@ -381,19 +381,25 @@ export class DatasetStore {
   /**
    * Claims state version `version` of `pipelineName` for `loadId` before it is committed, with a
    * create-if-absent write: of two machines that extracted from the same version, only one can
-   * claim the next. A claim by the same `owner` (this working dir, retrying after a crash) holds.
-   * Returns the other claim when there is one.
+   * claim the next. A claim by the same `owner` (this working dir, retrying after a crash) holds;
+   * so does one older than `staleMs` whose load never committed (its run died), which is taken
+   * over. Returns the other claim when there is one.
    */
   async claimStateVersion(
     pipelineName: string,
     version: number,
     loadId: string,
     owner: string,
-  ): Promise<{ loadId: string; owner: string; path: string } | undefined> {
+    staleMs = Infinity,
+  ): Promise<
+    { loadId: string; owner: string; path: string; ageMs: number; takenOver: boolean } | undefined
+  > {
     const path = this.path("_dlt_state_claims", pipelineName, `${version}.json`);
-    const claim = encoder.encode(JSON.stringify({ load_id: loadId, owner }) + "\n");
+    const claim = encoder.encode(
+      JSON.stringify({ load_id: loadId, owner, claimed_at: new Date().toISOString() }) + "\n",
+    );
     if (await this.bucket.createIfAbsent(path, claim)) return undefined;
-    let existing: { load_id?: string; owner?: string } = {};
+    let existing: { load_id?: string; owner?: string; claimed_at?: string } = {};
     try {
       existing = JSON.parse(new TextDecoder().decode(await this.bucket.read(path)));
     } catch { /* a torn claim is nobody's */ }
@@ -401,11 +407,23 @@ export class DatasetStore {
       await this.bucket.write(path, claim);
       return undefined;
     }
-    return {
+    const claimedAt = Date.parse(existing.claimed_at ?? "");
+    const ageMs = Number.isNaN(claimedAt) ? Infinity : Date.now() - claimedAt;
+    const other = {
       loadId: existing.load_id ?? "?",
       owner: existing.owner,
       path: `${this.bucket.url}/${path}`,
+      ageMs,
+      takenOver: false,
     };
+    if (
+      ageMs > staleMs &&
+      !(existing.load_id && await this.isCommitted(pipelineName, existing.load_id))
+    ) {
+      await this.bucket.write(path, claim);
+      return { ...other, takenOver: true };
+    }
+    return other;
   }
 
   /** The distinct merge keys a load wrote to `table` (its keys file), or `undefined` without one. */

@@ -118,7 +118,11 @@ export function planDrop(
   for (const pattern of options.resources ?? []) {
     const hits = [...known].filter((name) => matches(pattern, name));
     if (hits.length === 0) {
-      warnings.push(`no resource of source "${sourceName}" matches ${String(pattern)}`);
+      warnings.push(
+        `no resource of source "${sourceName}" matches ${
+          typeof pattern === "string" ? JSON.stringify(pattern) : String(pattern)
+        }`,
+      );
     }
     for (const hit of hits) resources.add(hit);
   }

@@ -11,7 +11,6 @@ import {
   ConfigurationError,
   MissingPermissionError,
   PipelineLockedError,
-  type PipelineStep,
   PipelineStepFailed,
   StateConflictError,
   StateFileCorruptedError,
@@ -58,6 +57,8 @@ import { type LockWait, PipelineLock } from "./lock.ts";
 import { LoadInfo } from "./load_info.ts";
 import { newLoadId } from "./_load_id.ts";
 import { faultPoint } from "./_faults.ts";
+import { createProgressReporter, type ProgressEvent, type ProgressOption } from "./progress.ts";
+import { resolvePipelineSettings } from "../config/pipeline_settings.ts";
 import {
   readPipelineRecord,
   readSchemas,
@@ -81,17 +82,7 @@ export interface Logger {
   info(message: string): void;
 }
 
-/** One progress report. */
-export interface ProgressEvent {
-  /** The step of the run. */
-  stage: PipelineStep | "commit" | "done";
-  /** A human-readable line. */
-  message: string;
-  /** The resource, during extract. */
-  resource?: string;
-  /** Rows extracted so far by this run. */
-  rows?: number;
-}
+export type { ProgressEvent } from "./progress.ts";
 
 /** Limits on the encoded size of the state, checked at every commit. */
 export interface StateSizeLimits {
@@ -116,12 +107,20 @@ export interface PipelineOptions {
   pipelinesDir?: string;
   /** Restore state from the destination and write state rows to it. @default true */
   restoreFromDestination?: boolean;
-  /** Progress reports: `"log"` lines on stderr, or a callback. @default false */
-  progress?: false | "log" | "bar" | ((event: ProgressEvent) => void);
+  /**
+   * Progress reports: `"log"` lines on stderr, a live `"bar"` on a terminal (log lines
+   * elsewhere), or a callback. @default false
+   */
+  progress?: ProgressOption;
   /** Where warnings go. @default warnings on `console.warn` */
   logger?: Logger;
   /** Size limits of the state. @default { warnBytes: 1 MiB, maxBytes: 16 MiB } */
   stateSizeLimits?: StateSizeLimits;
+  /**
+   * After how many seconds a state version claimed by another working dir whose load never
+   * committed counts as abandoned (that run died) and may be taken over. @default 900
+   */
+  staleClaimSeconds?: number;
 }
 
 /** When to commit a checkpoint in the middle of a run. */
@@ -209,7 +208,17 @@ const RUN_OPTION_KEYS = new Set([
 ]);
 const REFRESH_MODES = ["drop_sources", "drop_resources", "drop_data"];
 
-function defaultPipelinesDir(): string {
+/**
+ * The pipelines dir when neither the options nor the configuration name one: `~/.dlt/pipelines`,
+ * else a temp dir where there is no home.
+ *
+ * @example
+ * ```ts
+ * import { defaultPipelinesDir } from "./pipeline.ts";
+ * console.log(defaultPipelinesDir().length > 0); // true
+ * ```
+ */
+export function defaultPipelinesDir(): string {
   try {
     const fromEnv = Deno.env.get("DLT_PIPELINES_DIR");
     if (fromEnv) return fromEnv;
@@ -296,6 +305,7 @@ export class Pipeline {
   readonly #progress: ((event: ProgressEvent) => void) | undefined;
   readonly #warnBytes: number;
   readonly #maxBytes: number;
+  readonly #staleClaimMs: number;
 
   /** Use {@linkcode pipeline} instead. */
   constructor(options: PipelineOptions) {
@@ -303,9 +313,15 @@ export class Pipeline {
       throw new ConfigurationError('Pass pipeline({ pipelineName: "name", destination })');
     }
     this.pipelineName = validateName("pipeline", options.pipelineName);
+    // Explicit options win; then DLT_PIPELINES_DIR, DESTINATION__FILESYSTEM__BUCKET_URL,
+    // <PIPELINE>__DATASET_NAME, … from the environment; then .dlt/*.yaml.
+    const settings = resolvePipelineSettings(this.pipelineName, {
+      pipelinesDir: options.pipelinesDir,
+      datasetName: options.datasetName,
+    });
     this.datasetName = validateName(
       "dataset",
-      options.datasetName ?? `${this.pipelineName}_dataset`,
+      settings.datasetName ?? `${this.pipelineName}_dataset`,
     );
     if (
       options.destination !== undefined && !(options.destination instanceof FilesystemDestination)
@@ -314,21 +330,19 @@ export class Pipeline {
         'Pass a destination made by dlt.destinations.filesystem({ bucketUrl: "…" })',
       );
     }
-    this.destination = options.destination;
+    this.destination = options.destination ??
+      (settings.bucketUrl !== undefined
+        ? filesystem({ bucketUrl: settings.bucketUrl })
+        : undefined);
     this.restoreFromDestination = options.restoreFromDestination ?? true;
-    this.pipelinesDir = options.pipelinesDir ?? defaultPipelinesDir();
+    this.pipelinesDir = settings.pipelinesDir ?? defaultPipelinesDir();
     this.workingDir = join(this.pipelinesDir, this.pipelineName);
     this.#store = new LocalStateStore(this.workingDir);
     this.#logger = options.logger ?? defaultLogger;
-    const progress = options.progress ?? false;
-    if (progress === "log" || progress === "bar") {
-      this.#progress = (event) =>
-        console.error(`dlt ${this.pipelineName} [${event.stage}] ${event.message}`);
-    } else if (typeof progress === "function") this.#progress = progress;
-    else if (progress !== false) {
-      throw new ConfigurationError(
-        `Set progress to false, "log", "bar" or a function: got ${JSON.stringify(progress)}`,
-      );
+    this.#progress = createProgressReporter(options.progress ?? false, this.pipelineName);
+    this.#staleClaimMs = (options.staleClaimSeconds ?? 900) * 1000;
+    if (!(this.#staleClaimMs >= 0)) {
+      throw new ConfigurationError("Set staleClaimSeconds to a number of seconds (0 or more)");
     }
     this.#warnBytes = options.stateSizeLimits?.warnBytes ?? 1 << 20;
     this.#maxBytes = options.stateSizeLimits?.maxBytes ?? 16 << 20;
@@ -390,7 +404,12 @@ export class Pipeline {
   async run(data: RunData, options: RunOptions = {}): Promise<LoadInfo> {
     const sources = this.#prepareRun(data, options);
     const store = this.#datasetStore();
-    return await this.#locked(options.wait, () => this.#runLocked(sources, store, options));
+    try {
+      return await this.#locked(options.wait, () => this.#runLocked(sources, store, options));
+    } catch (error) {
+      this.#report({ stage: "failed", message: (error as Error).message });
+      throw error;
+    }
   }
 
   #prepareRun(data: RunData, options: RunOptions): Source[] {
@@ -614,7 +633,7 @@ export class Pipeline {
   }
 
   async #loadPackage(store: DatasetStore, pkg: PendingPackage): Promise<void> {
-    this.#report({ stage: "load", message: `loading ${pkg.loadId}` });
+    this.#report({ stage: "load", message: `loading ${pkg.loadId}`, loadId: pkg.loadId });
     try {
       await store.load(packageToLoad(pkg), faultPoint);
       await removePackage(pkg);
@@ -682,7 +701,7 @@ export class Pipeline {
       );
     }
 
-    this.#report({ stage: "commit", message: `committing ${loadId}` });
+    this.#report({ stage: "commit", message: `committing ${loadId}`, loadId });
     let pending: PendingPackage;
     try {
       const defaultSchema = state.default_schema_name ?? this.pipelineName;
@@ -753,13 +772,24 @@ export class Pipeline {
       state._state_version,
       loadId,
       owner,
+      this.#staleClaimMs,
     );
-    if (claim) {
+    if (claim?.takenOver) {
+      this.#logger.warn(
+        `Took over state version ${state._state_version} of pipeline "${this.pipelineName}": load "${claim.loadId}" claimed it ${
+          Math.round(claim.ageMs / 1000)
+        }s ago and never committed (its run died)`,
+      );
+    } else if (claim) {
       throw new StateConflictError(
         this.pipelineName,
         base._state_version,
         state._state_version,
-        ` (load "${claim.loadId}" of another working dir claimed it; if that run is known to be dead, delete "${claim.path}")`,
+        ` (load "${claim.loadId}" of another working dir claimed it ${
+          Math.round(claim.ageMs / 1000)
+        }s ago; if that run died, the claim is taken over after staleClaimSeconds (${
+          this.#staleClaimMs / 1000
+        }s), or delete "${claim.path}")`,
       );
     }
   }
@@ -830,16 +860,22 @@ export class Pipeline {
         packageStarted = Date.now();
       };
     }
+    const rowsByResource = new Map<string, number>();
     run.afterItem = (resourceName, n) => {
       rows += n;
       rowsInPackage += n;
-      if (this.#progress && rows % 1000 < n) {
-        this.#report({
-          stage: "extract",
-          message: `${rows} rows`,
-          resource: resourceName,
-          rows,
-        });
+      if (this.#progress) {
+        const resourceRows = (rowsByResource.get(resourceName) ?? 0) + n;
+        rowsByResource.set(resourceName, resourceRows);
+        if (rows % 1000 < n) {
+          this.#report({
+            stage: "extract",
+            message: `${rows} rows`,
+            resource: resourceName,
+            rows,
+            resourceRows,
+          });
+        }
       }
     };
 
@@ -871,7 +907,13 @@ export class Pipeline {
       loadIds.push(loadId);
       addCounts(run.pkg);
     }
-    this.#report({ stage: "done", message: `${loadIds.length} load(s)` });
+    const total = Object.values(rowCounts).reduce((sum, n) => sum + n, 0);
+    this.#report({
+      stage: "done",
+      message:
+        `${total} row(s) in ${loadIds.length} load(s), state version ${working._state_version}`,
+      rows: total,
+    });
     return new LoadInfo({
       pipelineName: this.pipelineName,
       datasetName: this.datasetName,
@@ -918,13 +960,24 @@ export class Pipeline {
 
   /**
    * Restores the newest committed state from the destination now (when it is newer than the
-   * local one), without running anything.
+   * local one; always with `force`, which also discards pending packages), without running
+   * anything.
    */
-  async syncDestination(options: { wait?: LockWait } = {}): Promise<void> {
+  async syncDestination(options: { force?: boolean; wait?: LockWait } = {}): Promise<void> {
     const store = this.#datasetStore();
     await this.#locked(options.wait, async () => {
       try {
-        await this.#sync(store);
+        if (options.force) {
+          // dlt's `sync`: the destination's committed state replaces whatever is here, and
+          // packages built on the local state go with it.
+          const { packages, quarantined } = await listPendingPackages(this.workingDir);
+          for (const pkg of packages) await removePackage(pkg);
+          if (quarantined.length > 0) {
+            this.#logger.warn(`Moved damaged package(s) ${quarantined.join(", ")} to quarantine/`);
+          }
+        }
+        await this.#sync(store, options.force ?? false);
+        await this.#recordDestination();
       } catch (error) {
         throw new PipelineStepFailed("sync", undefined, error);
       }
@@ -1136,8 +1189,9 @@ export function pipeline(options: PipelineOptions): Pipeline {
 export function attach(
   options: Omit<PipelineOptions, "destination" | "datasetName">,
 ): Pipeline {
-  const pipelinesDir = options.pipelinesDir ?? defaultPipelinesDir();
   const name = validateName("pipeline", options.pipelineName);
+  const pipelinesDir = resolvePipelineSettings(name, { pipelinesDir: options.pipelinesDir })
+    .pipelinesDir ?? defaultPipelinesDir();
   const record = readPipelineRecord(join(pipelinesDir, name));
   if (!record) {
     throw new ConfigurationError(

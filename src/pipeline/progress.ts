@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { ConfigurationError, type PipelineStep } from "../errors.ts";
+import { ConfigurationError } from "../errors.ts";
 
 /** The stages a run reports: the steps, then `commit`, and `done` or `failed` at the end. */
-export type ProgressStage = PipelineStep | "commit" | "done" | "failed";
+export type ProgressStage = "sync" | "extract" | "load" | "commit" | "done" | "failed";
 
 /** One progress report of a run. */
 export interface ProgressEvent {
@@ -44,7 +44,16 @@ export interface ProgressOutput {
 
 const encoder = new TextEncoder();
 
-/** stderr as a {@linkcode ProgressOutput}. */
+/**
+ * stderr as a {@linkcode ProgressOutput}: where `"log"` lines and the `"bar"` go by default.
+ *
+ * @example Drawing a bar only on a terminal
+ * ```ts
+ * import { createProgressReporter, stderrOutput } from "./progress.ts";
+ * const report = createProgressReporter("bar", "github_sync", stderrOutput);
+ * console.log(typeof report); // function
+ * ```
+ */
 export const stderrOutput: ProgressOutput = {
   isTerminal: () => Deno.stderr.isTerminal(),
   write(text) {

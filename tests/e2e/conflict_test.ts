@@ -67,11 +67,44 @@ Deno.test("a version claimed by another working dir is never overwritten", async
   // Another machine claimed version 2 and is committing it right now.
   const claim = join(world.bucketDir, "shared_dataset", "_dlt_state_claims", "shared", "2.json");
   await Deno.mkdir(join(claim, ".."), { recursive: true });
-  await Deno.writeTextFile(claim, '{"load_id":"1.0","owner":"another-machine"}\n');
+  await Deno.writeTextFile(
+    claim,
+    JSON.stringify({
+      load_id: "1.0",
+      owner: "another-machine",
+      claimed_at: new Date().toISOString(),
+    }) + "\n",
+  );
   const bucketBefore = await world.snapshot(world.bucketDir);
   const error = await a.run(counter()).catch((e) => e);
   assert.ok(error.cause instanceof dlt.StateConflictError, String(error.cause));
   assert.match(error.cause.message, /another working dir claimed it/);
   assert.deepEqual(await world.snapshot(world.bucketDir), bucketBefore);
   assert.equal(a.state._state_version, 1);
+});
+
+Deno.test("a claim abandoned by a run that died is taken over after staleClaimSeconds", async () => {
+  await using world = await TempWorld.create();
+  const warnings: string[] = [];
+  const a = dlt.pipeline({
+    pipelineName: "shared",
+    pipelinesDir: join(world.root, "a"),
+    destination: dlt.destinations.filesystem({ bucketUrl: world.bucketDir }),
+    logger: { warn: (message) => warnings.push(message), info: () => {} },
+    staleClaimSeconds: 60,
+  });
+  await a.run(counter());
+  const claim = join(world.bucketDir, "shared_dataset", "_dlt_state_claims", "shared", "2.json");
+  await Deno.writeTextFile(
+    claim,
+    JSON.stringify({
+      load_id: "1.0",
+      owner: "dead-machine",
+      claimed_at: new Date(Date.now() - 120_000).toISOString(),
+    }) + "\n",
+  );
+  const info = await a.run(counter());
+  assert.equal(info.stateVersion, 2);
+  assert.ok(warnings.some((w) => w.includes("Took over state version 2")), warnings.join("\n"));
+  assert.equal(JSON.parse(await Deno.readTextFile(claim)).load_id, info.loadIds[0]);
 });

@@ -79,13 +79,13 @@ Deno.test("examples/github_issues.ts loads new and edited issues incrementally w
   const out = await runExample("github_issues");
   assert.match(
     out,
-    /run 1:\n  asking for issues updated since 2024-01-01T00:00:00Z\n  loaded 4 issue\(s\)/,
+    /run 1:\n {2}asking for issues updated since 2024-01-01T00:00:00Z\n {2}loaded 4 issue\(s\)/,
   );
   assert.match(
     out,
-    /run 2:\n  asking for issues updated since 2024-01-01T00:04:00Z\n  loaded 3 issue\(s\)/,
+    /run 2:\n {2}asking for issues updated since 2024-01-01T00:04:00Z\n {2}loaded 3 issue\(s\)/,
   );
-  assert.match(out, /run 3:\n.*\n  loaded 1 issue\(s\); cursor at 2024-01-01T00:08:00Z/);
+  assert.match(out, /run 3:\n.*\n {2}loaded 1 issue\(s\); cursor at 2024-01-01T00:08:00Z/);
   assert.match(out, /issues table \(6 rows, one per issue\)/);
   assert.match(out, /#1 Item 1 \(edited\)/);
 });

@@ -128,7 +128,7 @@ Deno.test("dropResources() with nothing to drop commits nothing", async () => {
   const before = await world.snapshot();
   const done = await pipeline.dropResources({ resources: ["nope"] });
   assert.equal(done.isEmpty, true);
-  assert.deepEqual(done.warnings, ['no resource of source "shop" matches nope']);
+  assert.deepEqual(done.warnings, ['no resource of source "shop" matches "nope"']);
   assert.deepEqual(await world.snapshot(), before);
 });
 

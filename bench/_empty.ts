@@ -1,0 +1,1 @@
+// An empty script: the floor of a `deno run` process (bench/noop_run.ts).
