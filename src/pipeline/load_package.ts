@@ -227,11 +227,16 @@ export interface PendingPackage {
   manifest: PackageManifest;
 }
 
-/** Removes packages left half-built by runs that died during extract. */
+/**
+ * Removes packages left half-built by runs that died during extract, and loaded packages whose
+ * deletion a dead run did not finish.
+ */
 export async function discardUnfinishedPackages(workingDir: string): Promise<void> {
-  await Deno.remove(join(workingDir, "extracting"), { recursive: true }).catch((error) => {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  });
+  for (const dir of ["extracting", "trash"]) {
+    await Deno.remove(join(workingDir, dir), { recursive: true }).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
 }
 
 /** The pending packages, and the damage found among them. */
@@ -342,7 +347,15 @@ export function packageToLoad(pending: PendingPackage): PackageToLoad {
   };
 }
 
-/** Deletes a loaded package. */
+/**
+ * Deletes a loaded package. It is first renamed out of `load/` (atomic), so a process killed
+ * while deleting its files never leaves a half-deleted package that looks pending and damaged.
+ */
 export async function removePackage(pending: PendingPackage): Promise<void> {
-  await Deno.remove(pending.dir, { recursive: true });
+  const trash = join(pending.dir, "..", "..", "trash");
+  await Deno.mkdir(trash, { recursive: true });
+  const target = join(trash, `${pending.loadId}.${crypto.randomUUID().slice(0, 8)}`);
+  await Deno.rename(pending.dir, target);
+  faultPoint("package_trash");
+  await Deno.remove(target, { recursive: true });
 }

@@ -766,7 +766,10 @@ export class Pipeline {
         remote.state._state_version,
       );
     }
-    const owner = (state._local.working_dir_id ??= crypto.randomUUID()) as string;
+    // The id is on disk before the claim is made: a run killed right after claiming is still
+    // recognised as this working dir's when it is retried.
+    const owner = readPipelineRecord(this.workingDir)?.working_dir_id ??
+      await this.#recordDestination();
     const claim = await store.claimStateVersion(
       this.pipelineName,
       state._state_version,
@@ -774,6 +777,7 @@ export class Pipeline {
       owner,
       this.#staleClaimMs,
     );
+    faultPoint("state_claim");
     if (claim?.takenOver) {
       this.#logger.warn(
         `Took over state version ${state._state_version} of pipeline "${this.pipelineName}": load "${claim.loadId}" claimed it ${
@@ -940,9 +944,13 @@ export class Pipeline {
     state.destination_name = this.destination?.destinationName ?? null;
   }
 
-  /** Records the destination in the working dir, so that `attach()` can open the pipeline. */
-  async #recordDestination(): Promise<void> {
+  /**
+   * Records the destination in the working dir, so that `attach()` can open the pipeline, with
+   * the working dir's id (the owner of its state version claims). Returns that id.
+   */
+  async #recordDestination(): Promise<string> {
     const destination = this.destination;
+    const id = readPipelineRecord(this.workingDir)?.working_dir_id ?? crypto.randomUUID();
     await writePipelineRecord(this.workingDir, {
       pipeline_name: this.pipelineName,
       dataset_name: this.datasetName,
@@ -955,7 +963,9 @@ export class Pipeline {
           name: destination.destinationName,
         }
         : null,
+      working_dir_id: id,
     });
+    return id;
   }
 
   /**

@@ -17,6 +17,8 @@ export interface PipelineRecord {
   dataset_name: string;
   /** The destination (never secrets). */
   destination: { type: string; bucket_url: string; name: string | null } | null;
+  /** A random id of this working dir: the owner of its state version claims. */
+  working_dir_id?: string;
 }
 
 const encoder = new TextEncoder();

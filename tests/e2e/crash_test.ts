@@ -9,6 +9,7 @@ import { runFixture, spawnFixture } from "../helpers/child.ts";
 import { assertEachIdOnce, assertStatesAgree } from "../helpers/invariants.ts";
 
 const KILL_POINTS = [
+  "state_claim",
   "package_file:items",
   "package_file:state.json",
   "package_file:manifest.json",
@@ -21,6 +22,7 @@ const KILL_POINTS = [
   "state_row",
   "before_loads_row",
   "loads_row",
+  "package_trash",
 ];
 
 function spec(root: string, disposition: string, total: number, version: number) {
@@ -66,24 +68,26 @@ for (const disposition of ["append", "replace", "merge"]) {
 
 Deno.test("runs killed at random times never duplicate or lose rows", async () => {
   await using world = await TempWorld.create();
-  const total = 1000;
+  const total = 4000; // 400 pages, 5 ms apart: more work than six kills can interrupt
   const args = JSON.stringify({
     root: world.root,
     pipelineName: "crashy",
     writeDisposition: "append",
     total,
     pageSize: 10,
-    checkpointRows: 50,
-    holdMs: 3,
+    checkpointRows: 100,
+    holdMs: 5,
   });
   let kills = 0;
   for (let attempt = 0; attempt < 6; attempt++) {
     const child = spawnFixture("run_pipeline", [args]);
-    await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 300));
+    await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 250));
     try {
       child.kill("SIGKILL");
     } catch { /* already done */ }
-    if ((await child.output()).signal === "SIGKILL") kills++;
+    const result = await child.output();
+    if (result.signal === "SIGKILL") kills++;
+    else assert.equal(result.code, 0, new TextDecoder().decode(result.stdout));
   }
   assert.ok(kills >= 3, `only ${kills} of 6 runs were killed mid-way`);
   const final = await runFixture("run_pipeline", [args]);
