@@ -1131,6 +1131,8 @@ export class Pipeline {
    * Withdraws committed loads of this pipeline: appends `_dlt_loads` rows with status 2, so that
    * readers skip their rows and restores skip their state. No file is edited. The state is not
    * changed: commit an older state with {@linkcode Pipeline.commitState} to move cursors back.
+   * A table a withdrawn load replaced (replace, refresh, drop) reads empty afterwards: the files
+   * it replaced were deleted when it was committed.
    */
   async revertLoads(loadIds: readonly string[], options: { wait?: LockWait } = {}): Promise<void> {
     const store = this.#datasetStore();
