@@ -32,6 +32,8 @@ export interface PackageFile {
   rows: number;
   /** Opens the file's bytes (JSONL, one row a line). */
   open(): Promise<ReadableStream<Uint8Array>>;
+  /** The file on the local file system, when it is one (lets a local bucket link it). */
+  localPath?: string;
 }
 
 /** One table of a load package. */
@@ -51,6 +53,8 @@ export interface PackageTable {
   files: PackageFile[];
   /** Merge tables: opens the distinct keys of the load (one JSON value a line). */
   openKeys?: () => Promise<ReadableStream<Uint8Array>>;
+  /** Merge tables: the keys file on the local file system, when it is one. */
+  keysLocalPath?: string;
   /** Merge tables: line numbers (across the files) that a later row of the load overwrites. */
   supersededLines?: readonly number[];
 }
@@ -275,16 +279,24 @@ export class DatasetStore {
       let firstLine = 0;
       for (let index = 0; index < table.files.length; index++) {
         const file = table.files[index];
-        let bytes = await file.open();
-        if (superseded.length > 0) {
-          bytes = bytes.pipeThrough(new DropLinesStream(superseded, firstLine));
+        const target = this.path(dir, `${pkg.loadId}.${index}.jsonl`);
+        if (superseded.length === 0 && file.localPath && this.bucket.writeFromLocalFile) {
+          await this.bucket.writeFromLocalFile(target, file.localPath);
+        } else {
+          let bytes = await file.open();
+          if (superseded.length > 0) {
+            bytes = bytes.pipeThrough(new DropLinesStream(superseded, firstLine));
+          }
+          await this.bucket.write(target, bytes);
         }
         firstLine += file.rows;
-        await this.bucket.write(this.path(dir, `${pkg.loadId}.${index}.jsonl`), bytes);
         onStep(`table_file:${table.name}:${index}`);
       }
       if (table.openKeys) {
-        await this.bucket.write(this.path(dir, `${pkg.loadId}.keys.jsonl`), await table.openKeys());
+        const target = this.path(dir, `${pkg.loadId}.keys.jsonl`);
+        if (table.keysLocalPath && this.bucket.writeFromLocalFile) {
+          await this.bucket.writeFromLocalFile(target, table.keysLocalPath);
+        } else await this.bucket.write(target, await table.openKeys());
         onStep(`keys_file:${table.name}`);
       }
     }

@@ -38,6 +38,38 @@ export class JsonlFileWriter {
     this.lines++;
   }
 
+  /**
+   * Adds one row: the JSON of an object (`json`, ending in `}`) with more members appended
+   * without building the joined string: `json` minus its `}`, a comma, the `members` bytes
+   * (`"key":"value",…,"key":"` — they end inside a string), then `id`, `"}` and a newline.
+   * `id` must be ASCII.
+   */
+  writeRow(json: string, members: Uint8Array, id: string): void {
+    const need = json.length * 3 + members.length + id.length + 4;
+    if (this.#used + need > BUFFER_SIZE) {
+      this.#flush();
+      if (need > BUFFER_SIZE) {
+        const head = json.length === 2 ? "{" : `${json.slice(0, -1)},`;
+        this.writeLine(`${head}${new TextDecoder().decode(members)}${id}"}`);
+        return;
+      }
+    }
+    const buffer = this.#buffer;
+    const start = this.#used;
+    const { written } = this.#encoder.encodeInto(json, buffer.subarray(start));
+    let used = start + written - 1; // drop the closing brace
+    if (written > 2) buffer[used++] = 0x2c; // a comma, unless the object was empty
+    buffer.set(members, used);
+    used += members.length;
+    for (let i = 0; i < id.length; i++) buffer[used++] = id.charCodeAt(i);
+    buffer[used++] = 0x22; // "
+    buffer[used++] = 0x7d; // }
+    buffer[used++] = 0x0a;
+    this.bytes += used - start;
+    this.#used = used;
+    this.lines++;
+  }
+
   #writeAll(bytes: Uint8Array): void {
     let offset = 0;
     while (offset < bytes.length) offset += this.#file.writeSync(bytes.subarray(offset));

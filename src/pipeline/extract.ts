@@ -208,7 +208,8 @@ class ResourceExtractor {
   readonly #idPrefix = randomPrefix();
   #rowCounter = 0;
   #pkg: ExtractPackage | undefined;
-  #suffix = "";
+  /** `"_dlt_load_id":"<loadId>","_dlt_id":"` as bytes, appended to every row. */
+  #members = new Uint8Array(0);
   readonly #tables = new Map<string, TableEntry>();
   readonly #staticTable: string | undefined;
   readonly #tableFn: ((row: Row) => string) | undefined;
@@ -241,7 +242,9 @@ class ResourceExtractor {
     if (pkg === this.#pkg) return;
     this.#pkg = pkg;
     this.#tables.clear();
-    this.#suffix = `"_dlt_load_id":${JSON.stringify(pkg.loadId)},"_dlt_id":"`;
+    this.#members = new TextEncoder().encode(
+      `"_dlt_load_id":${JSON.stringify(pkg.loadId)},"_dlt_id":"`,
+    );
   }
 
   #table(name: string): TableEntry {
@@ -302,11 +305,7 @@ class ResourceExtractor {
       throw new InvalidRowError(tableName, (error as Error).message);
     }
     const id = this.#idPrefix + (this.#rowCounter++).toString(36);
-    const line = json.length === 2
-      ? `{${this.#suffix}${id}"}`
-      : `${json.slice(0, -1)},${this.#suffix}${id}"}`;
-    if (keyOf) sink.writeKeyedLine(line, keyOf(row));
-    else sink.writeLine(line);
+    sink.writeRow(json, this.#members, id, keyOf?.(row));
   }
 
   /** Writes one yielded item (a row or a page); returns the rows written. */

@@ -72,10 +72,24 @@ export class TableSink {
     this.name = name;
   }
 
-  /** Writes one serialized row of a merge table, whose primary key serializes to `key`. */
-  writeKeyedLine(line: string, key: string): void {
-    (this.#lastLineOfKey ??= new Map()).set(key, this.rows);
-    this.writeLine(line);
+  /**
+   * Writes one row: its JSON with the `_dlt_*` members appended (see
+   * `JsonlFileWriter.writeRow`). Merge tables pass the row's primary key as `key`.
+   */
+  writeRow(json: string, members: Uint8Array, id: string, key?: string): void {
+    if (key !== undefined) (this.#lastLineOfKey ??= new Map()).set(key, this.rows);
+    this.#current().writeRow(json, members, id);
+    this.rows++;
+  }
+
+  #current(): JsonlFileWriter {
+    let writer = this.#writer;
+    if (!writer || writer.bytes > MAX_FILE_BYTES) {
+      const name = `${this.name}.${this.#files.length}.jsonl`;
+      writer = this.#writer = new JsonlFileWriter(join(this.#dir, name));
+      this.#files.push({ name, writer });
+    }
+    return writer;
   }
 
   /**
@@ -102,13 +116,7 @@ export class TableSink {
 
   /** Writes one serialized row. */
   writeLine(line: string): void {
-    let writer = this.#writer;
-    if (!writer || writer.bytes > MAX_FILE_BYTES) {
-      const name = `${this.name}.${this.#files.length}.jsonl`;
-      writer = this.#writer = new JsonlFileWriter(join(this.#dir, name));
-      this.#files.push({ name, writer });
-    }
-    writer.writeLine(line);
+    this.#current().writeLine(line);
     this.rows++;
   }
 
@@ -334,10 +342,12 @@ export function packageToLoad(pending: PendingPackage): PackageToLoad {
       reset: table.reset ?? false,
       files: table.files.map((file) => ({
         rows: file.rows,
+        localPath: join(dir, file.name),
         open: async () => (await Deno.open(join(dir, file.name), { read: true })).readable,
       })),
       ...(table.keys_file
         ? {
+          keysLocalPath: join(dir, table.keys_file),
           openKeys: async () =>
             (await Deno.open(join(dir, table.keys_file!), { read: true })).readable,
         }

@@ -32,6 +32,11 @@ export interface Bucket {
   /** Writes a whole file atomically: a reader sees the old file or the new one, never a part. */
   write(path: string, data: Uint8Array | ReadableStream<Uint8Array>): Promise<void>;
   /**
+   * Optional: writes a whole file atomically from a durable file of the local file system (a
+   * load package's), faster than streaming it (a local bucket links or copies it).
+   */
+  writeFromLocalFile?(path: string, localFile: string): Promise<void>;
+  /**
    * Appends one line (`line` ends with `\n`) durably. When the file does not end with a newline (a
    * torn line left by a crash) a newline is written first, so the torn line stays a line of its own.
    */

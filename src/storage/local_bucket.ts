@@ -97,6 +97,31 @@ export class LocalBucket implements Bucket {
     await writeFileAtomic(this.#path(path), data);
   }
 
+  /**
+   * Hard-links `localFile` (already fsynced) into place under a temp name and renames it over
+   * `path`; copies it where a link is impossible (another file system). Atomic either way.
+   */
+  async writeFromLocalFile(path: string, localFile: string): Promise<void> {
+    const target = this.#path(path);
+    await this.#ensureParent(target);
+    const dir = join(target, "..");
+    const temp = join(dir, `.${crypto.randomUUID().slice(0, 8)}.tmp`);
+    try {
+      try {
+        await Deno.link(localFile, temp);
+      } catch {
+        await Deno.copyFile(localFile, temp);
+        using copy = await Deno.open(temp, { read: true, write: true });
+        await copy.sync();
+      }
+      await Deno.rename(temp, target);
+    } catch (error) {
+      await Deno.remove(temp).catch(() => {});
+      throw error;
+    }
+    await fsyncDir(dir);
+  }
+
   async appendLine(path: string, line: Uint8Array): Promise<void> {
     const target = this.#path(path);
     const created = await this.#ensureParent(target);

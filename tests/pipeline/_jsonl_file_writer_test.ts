@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { JsonlFileWriter } from "../../src/pipeline/_jsonl_file_writer.ts";
+
+const members = new TextEncoder().encode('"_dlt_load_id":"1.5","_dlt_id":"');
+
+Deno.test("JsonlFileWriter.writeRow() appends the _dlt members to objects, empty or not", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "t.jsonl");
+    const writer = new JsonlFileWriter(path);
+    writer.writeRow("{}", members, "a0");
+    writer.writeRow('{"name":"zoë 🦕","n":1}', members, "a1");
+    const huge = JSON.stringify({ blob: "é".repeat(700_000) });
+    writer.writeRow(huge, members, "a2");
+    writer.writeLine('{"plain":true}');
+    writer.close();
+    const text = await Deno.readTextFile(path);
+    const rows = text.split("\n").filter((l) => l).map((l) => JSON.parse(l));
+    assert.deepEqual(rows[0], { _dlt_load_id: "1.5", _dlt_id: "a0" });
+    assert.deepEqual(rows[1], { name: "zoë 🦕", n: 1, _dlt_load_id: "1.5", _dlt_id: "a1" });
+    assert.equal(rows[2].blob.length, 700_000);
+    assert.equal(rows[2]._dlt_id, "a2");
+    assert.deepEqual(rows[3], { plain: true });
+    assert.equal(writer.lines, 4);
+    assert.equal(writer.bytes, new TextEncoder().encode(text).length);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
