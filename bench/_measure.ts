@@ -1,11 +1,11 @@
 /**
  * Measuring helpers shared by the benchmark scenarios: medians, child processes (wall time, peak
- * RSS), the result format a scenario hands to `bench/run.ts`, CPU profiles, and flags.
+ * RSS), the result format a scenario hands to `bench/run.ts`, and flags. CPU profiles are in
+ * `bench/_profile.ts` (re-exported here).
  *
  * @module
  */
-import { Session } from "node:inspector";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 
 /** The `bench/` folder. */
@@ -171,6 +171,8 @@ export async function runChild(
   return run;
 }
 
+export * from "./_profile.ts";
+
 /** The path of the running Deno executable. */
 export const DENO: string = Deno.execPath();
 
@@ -236,152 +238,4 @@ export function mib(bytes: number): number {
 /** Lets the garbage collector run between measurements, when exposed (`--v8-flags=--expose-gc`). */
 export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
-}
-
-// ---------------------------------------------------------------------------------------------
-// CPU profiles (through the inspector protocol, which Deno exposes as node:inspector)
-
-/** A V8 CPU profile (`Profiler.stop`'s `profile`). */
-export interface CpuProfile {
-  /** The call tree. */
-  nodes: {
-    id: number;
-    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
-    hitCount?: number;
-    children?: number[];
-  }[];
-  /** Start time, µs. */
-  startTime: number;
-  /** End time, µs. */
-  endTime: number;
-  /** The node of each sample. */
-  samples?: number[];
-  /** µs between samples. */
-  timeDeltas?: number[];
-}
-
-/** A sampling CPU profiler running in this process. */
-export class Profiler {
-  readonly #session = new Session();
-
-  /** Starts sampling every `intervalUs` microseconds. */
-  async start(intervalUs = 200): Promise<void> {
-    this.#session.connect();
-    await this.#post("Profiler.enable");
-    await this.#post("Profiler.setSamplingInterval", { interval: intervalUs });
-    await this.#post("Profiler.start");
-  }
-
-  /** Stops and returns the profile. */
-  async stop(): Promise<CpuProfile> {
-    const { profile } = await this.#post("Profiler.stop") as { profile: CpuProfile };
-    await this.#post("Profiler.disable");
-    this.#session.disconnect();
-    return profile;
-  }
-
-  #post(method: string, params: object = {}): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      // deno-lint-ignore no-explicit-any
-      (this.#session.post as any)(method, params, (error: unknown, result: unknown) => {
-        if (error) reject(error);
-        else resolve(result);
-      });
-    });
-  }
-}
-
-/** One line of a profile summary. */
-export interface ProfileLine {
-  /** `functionName (file:line)`. */
-  name: string;
-  /** Self time in ms. */
-  selfMs: number;
-  /** Share of all samples, 0–100. */
-  percent: number;
-}
-
-/** Self time per function and per source file of a profile. */
-export interface ProfileSummary {
-  /** Total sampled time in ms. */
-  totalMs: number;
-  /** Functions by self time, largest first. */
-  functions: ProfileLine[];
-  /** Files by self time (`(native)` for V8 builtins, GC and the runtime). */
-  files: ProfileLine[];
-}
-
-function shortUrl(url: string): string {
-  if (!url) return "(native)";
-  if (url.startsWith("file://")) {
-    try {
-      return relative(ROOT, fromFileUrl(url));
-    } catch {
-      return url;
-    }
-  }
-  return url.replace(/^ext:/, "ext:");
-}
-
-/**
- * Sums the self time of each function and file of `profile`, optionally only of the samples in
- * `window` (ms since the profile started).
- */
-export function summarizeProfile(
-  profile: CpuProfile,
-  top = 20,
-  window?: { fromMs: number; toMs: number },
-): ProfileSummary {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const selfUs = new Map<number, number>();
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
-  // timeDeltas[i] is the time before sample i; attribute the interval after a sample to it.
-  let at = profile.startTime;
-  for (let i = 0; i < samples.length; i++) {
-    at += deltas[i] ?? 0;
-    if (window) {
-      const ms = (at - profile.startTime) / 1000;
-      if (ms < window.fromMs || ms >= window.toMs) continue;
-    }
-    const us = deltas[i + 1] ?? 0;
-    selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + Math.max(0, us));
-  }
-  const functions = new Map<string, number>();
-  const files = new Map<string, number>();
-  let total = 0;
-  for (const [id, us] of selfUs) {
-    const frame = byId.get(id)!.callFrame;
-    const file = shortUrl(frame.url);
-    const fn = frame.functionName || "(anonymous)";
-    const name = frame.url ? `${fn} (${file}:${frame.lineNumber + 1})` : fn;
-    functions.set(name, (functions.get(name) ?? 0) + us);
-    files.set(file, (files.get(file) ?? 0) + us);
-    total += us;
-  }
-  const lines = (map: Map<string, number>) =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => ({
-      name,
-      selfMs: us / 1000,
-      percent: total > 0 ? (100 * us) / total : 0,
-    }));
-  return { totalMs: total / 1000, functions: lines(functions), files: lines(files) };
-}
-
-/** A profile summary as Markdown tables. */
-export function profileMarkdown(summary: ProfileSummary, topFunctions = 15): string[] {
-  const out = [
-    `Sampled ${fmt(summary.totalMs)} ms.`,
-    "",
-    "| self time | % | function (file:line) |",
-    "| --: | --: | --- |",
-  ];
-  for (const line of summary.functions.slice(0, topFunctions)) {
-    out.push(`| ${fmt(line.selfMs)} ms | ${line.percent.toFixed(1)} | \`${line.name}\` |`);
-  }
-  out.push("", "| self time | % | file |", "| --: | --: | --- |");
-  for (const line of summary.files.slice(0, 10)) {
-    out.push(`| ${fmt(line.selfMs)} ms | ${line.percent.toFixed(1)} | \`${line.name}\` |`);
-  }
-  return out;
 }

@@ -24,18 +24,112 @@ import {
   fmtMeasured,
   fmtSamples,
   freshDir,
+  functionTable,
   lastJsonLine,
   measured,
   median,
   meets,
+  type ProfileSummary,
   removeDir,
+  ROOT,
   runChild,
+  runDenoJson,
   VENV_PYTHON,
 } from "./_measure.ts";
 
 interface ChildOutput {
   rows_loaded: number;
   run_seconds: number;
+}
+
+interface ProfileOutput {
+  boot_ms: number;
+  imports_ms: number;
+  setup_ms: number;
+  run_ms: number;
+  profile?: { imports: ProfileSummary; run: ProfileSummary };
+}
+
+/** Splits our no-op process into boot, imports, setup, run and exit; profiles imports and run. */
+async function whereTheTimeGoes(dir: string, n: number, runs: number): Promise<string[]> {
+  const parts: Record<string, number[]> = { boot: [], imports: [], setup: [], run: [], rest: [] };
+  for (let i = 0; i < runs; i++) {
+    const { json, run } = await runDenoJson<ProfileOutput>("_noop_profile.ts", [dir, `${n}`]);
+    parts.boot.push(json.boot_ms);
+    parts.imports.push(json.imports_ms);
+    parts.setup.push(json.setup_ms);
+    parts.run.push(json.run_ms);
+    parts.rest.push(run.ms - json.boot_ms - json.imports_ms - json.setup_ms - json.run_ms);
+  }
+  // What each dependency of the library costs a process that imports only it.
+  const probes: [string, string][] = [
+    ["nothing (empty script)", ""],
+    ["`node:crypto`", 'import "node:crypto";'],
+    [
+      "`node:async_hooks`, `node:path`, `node:os`, `node:url`",
+      'import "node:async_hooks";\nimport "node:path";\nimport "node:os";\nimport "node:url";',
+    ],
+    ["`js-yaml` (npm)", 'import "js-yaml";'],
+    ["`mod.ts` (the whole library)", `import ${JSON.stringify(join(ROOT, "mod.ts"))};`],
+  ];
+  const probeDir = join(dir, "..", "import-probes");
+  await Deno.mkdir(probeDir, { recursive: true });
+  const files = await Promise.all(probes.map(async ([, code], i) => {
+    const file = join(probeDir, `probe${i}.ts`);
+    await Deno.writeTextFile(file, code + "\n");
+    return file;
+  }));
+  for (const file of files) await runChild(DENO, ["run", "-A", file]); // warm the caches
+  const probeMs: number[][] = probes.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (let k = 0; k < files.length; k++) {
+      const index = (k + i) % files.length;
+      probeMs[index].push((await runChild(DENO, ["run", "-A", files[index]])).ms);
+    }
+  }
+  const base = median(probeMs[0]);
+  const probeLines = probes.map(([label], i) =>
+    `| ${label} | ${fmt(median(probeMs[i]), 1)} ms | ${
+      i === 0 ? "" : `+${fmt(median(probeMs[i]) - base, 1)} ms`
+    } |`
+  );
+
+  const profiled = await runDenoJson<ProfileOutput>("_noop_profile.ts", [dir, `${n}`, "--profile"]);
+  const out = [
+    "### Where the time of our process goes",
+    "",
+    `\`bench/_noop_profile.ts\` (the same run, with the library loaded by a timed \`import()\`), ${runs} runs, medians: Deno start-up to the script's first line ${
+      fmt(median(parts.boot), 1)
+    } ms; importing the library (\`mod.ts\`) and the row generator ${
+      fmt(median(parts.imports), 1)
+    } ms; building the ${fmt(n)} rows and the pipeline ${
+      fmt(median(parts.setup), 1)
+    } ms; \`pipeline.run()\` ${fmt(median(parts.run), 1)} ms; the rest (spawn, exit, pipes) ${
+      fmt(median(parts.rest), 1)
+    } ms.`,
+  ];
+  out.push(
+    "",
+    `What the library's imports cost on their own: \`deno run\` of a script importing only them, whole process, median of ${runs}:`,
+    "",
+    "| the script imports | process time | over the empty script |",
+    "| --- | --: | --: |",
+    ...probeLines,
+  );
+  const profile = profiled.json.profile;
+  if (profile) {
+    out.push(
+      "",
+      "Self time while importing the library (one profiled run; the profiler itself loads `node:inspector` first):",
+      "",
+      ...functionTable(profile.imports, 10),
+      "",
+      "Self time in `pipeline.run()` (same run):",
+      "",
+      ...functionTable(profile.run, 10),
+    );
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
@@ -112,6 +206,7 @@ async function main(): Promise<void> {
       }`,
     );
   }
+  const where = await whereTheTimeGoes(oursDir, n, runs);
   await removeDir(work);
 
   const a = measured("this library, whole process", "ms", oursMs);
@@ -162,6 +257,7 @@ async function main(): Promise<void> {
       }; of which \`pipeline.run()\` itself ${fmtMeasured(measured("dlt inner", "ms", dltInner))}`,
     );
   } else details.push("- Python dlt: not run (`--no-dlt`).");
+  details.push("", ...where);
   emitResult({ id: "noop", comparisons, details, params: { rows: n, runs, dlt: withDlt } });
 }
 

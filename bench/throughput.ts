@@ -23,6 +23,7 @@ import {
   fmtMeasured,
   fmtSamples,
   freshDir,
+  functionTable,
   measured,
   median,
   meets,
@@ -120,6 +121,11 @@ async function profiledRun(pages: BenchRow[][]): Promise<string[]> {
       phases.map((p) => `${p.stage} ${fmt(p.toMs - p.fromMs)} ms`).join(", ")
     }. \`(idle)\` is the main thread waiting for file I/O (async reads, writes, fsync). Full profile: \`bench/.work/throughput/pipeline.cpuprofile\` (Chrome DevTools, Performance tab).`,
     "",
+    `Of the run, ${
+      phases.map((p) => `${p.stage} ${fmt((100 * (p.toMs - p.fromMs)) / (seconds * 1000))}%`)
+        .join(", ")
+    }. The bare loop does only the serialise-and-write part of extract: no incremental, no schema inference, no \`_dlt_\` columns, no second copy into the bucket.`,
+    "",
     "Whole run:",
     "",
     ...profileMarkdown(summary, 20),
@@ -131,7 +137,7 @@ async function profiledRun(pages: BenchRow[][]): Promise<string[]> {
       fromMs: phase.fromMs + offsetMs,
       toMs: phase.toMs + offsetMs,
     });
-    out.push("", `Phase \`${phase.stage}\` only:`, "", ...profileMarkdown(part, 10).slice(2, 14));
+    out.push("", `Phase \`${phase.stage}\` only:`, "", ...functionTable(part, 10));
     console.log(
       `${phase.stage}: ${
         part.functions.slice(0, 8).map((f) => `${f.name} ${fmt(f.selfMs)} ms`).join("; ")
