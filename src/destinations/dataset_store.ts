@@ -150,12 +150,18 @@ export class DatasetStore {
     }
   }
 
-  /**
-   * The newest state of `pipelineName` whose load is committed (has a `_dlt_loads` row). Reads both
-   * files from their ends: the cost depends on how many rows other pipelines appended since this
-   * pipeline's last commit, not on the length of the history.
-   */
+  /** {@linkcode DatasetStore.newestCommittedStateRow}, with the state decoded. */
   async newestCommittedState(pipelineName: string): Promise<CommittedState | undefined> {
+    const row = await this.newestCommittedStateRow(pipelineName);
+    return row && { row, state: await decodeStateRow(row) };
+  }
+
+  /**
+   * The state row of the newest state of `pipelineName` whose load is committed (has a
+   * `_dlt_loads` row). Reads both files from their ends: the cost depends on how many rows other
+   * pipelines appended since this pipeline's last commit, not on the length of the history.
+   */
+  async newestCommittedStateRow(pipelineName: string): Promise<StateRow | undefined> {
     const states = readRowsBackward(this.bucket, this.path(`${STATE_TABLE}.jsonl`));
     const loads = readRowsBackward(this.bucket, this.path(`${LOADS_TABLE}.jsonl`));
     const seen = new Set<string>(); // committed load ids of this pipeline met so far
@@ -174,7 +180,7 @@ export class DatasetStore {
           continue;
         }
         if (seen.has(candidate._dlt_load_id)) {
-          return { row: candidate, state: await decodeStateRow(candidate) };
+          return candidate;
         }
         if (loadsDone) {
           candidate = undefined;

@@ -201,30 +201,64 @@ export class TableObserver {
     return this.#table;
   }
 
-  /** Records the columns and types of one row. Throws `InvalidRowError` for values JSON cannot hold. */
+  /**
+   * Records the columns and types of one row. Throws `InvalidRowError` for values JSON cannot
+   * hold. Rows usually share their keys and key order: those are checked against the columns of
+   * the previous row position by position, without looking a column up by name.
+   */
   observe(row: Record<string, unknown>): void {
+    const keys = this.#keys;
+    const columns = this.#columns;
+    let i = 0;
+    for (const key in row) {
+      if (key !== keys[i]) return this.#observeSlowly(row);
+      const value = row[key];
+      i++;
+      if (value === null || value === undefined) continue;
+      const column = columns[i - 1];
+      if (column === undefined) return this.#observeSlowly(row);
+      this.#check(column, value, key);
+    }
+    if (i !== keys.length) this.#observeSlowly(row);
+  }
+
+  #keys: string[] = [];
+  #columns: (ColumnSchema | undefined)[] = [];
+
+  #check(column: ColumnSchema, value: unknown, key: string): void {
+    if (column.data_type === "json") {
+      if (typeof value === "object") {
+        checkJson(value as object, this.#table.name, key, 0);
+        return;
+      }
+    } else if (fits(column.data_type, value)) return;
+    this.#conflict(column, value, key);
+  }
+
+  /** Looks every column up by name, adds new ones, and remembers this row's key order. */
+  #observeSlowly(row: Record<string, unknown>): void {
     const columns = this.#table.columns;
+    const keys: string[] = [];
+    const seen: (ColumnSchema | undefined)[] = [];
     for (const key in row) {
       const value = row[key];
-      if (value === null || value === undefined) continue;
-      const column = columns[key];
-      if (column !== undefined) {
-        if (column.data_type === "json") {
-          if (typeof value === "object") {
-            checkJson(value, this.#table.name, key, 0);
-            continue;
-          }
-        } else if (fits(column.data_type, value)) continue;
-        this.#conflict(column, value, key);
-        continue;
+      let column = columns[key];
+      keys.push(key);
+      if (value !== null && value !== undefined) {
+        if (column !== undefined) this.#check(column, value, key);
+        else {
+          column = columns[key] = {
+            name: key,
+            data_type: inferType(value, this.#table.name, key),
+            nullable: true,
+          };
+          this.#onChange();
+        }
       }
-      columns[key] = {
-        name: key,
-        data_type: inferType(value, this.#table.name, key),
-        nullable: true,
-      };
-      this.#onChange();
+      seen.push(column);
     }
+    this.#keys = keys;
+    this.#columns = seen;
   }
 
   #conflict(column: ColumnSchema, value: unknown, key: string): void {

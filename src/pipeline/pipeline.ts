@@ -523,7 +523,15 @@ export class Pipeline {
       return local ?? newPipelineState(this.pipelineName, this.datasetName);
     }
     await store.checkUsable();
-    const remote = await store.newestCommittedState(this.pipelineName);
+    const remoteRow = await store.newestCommittedStateRow(this.pipelineName);
+    if (
+      remoteRow && !force && local && (remoteRow.version < local._state_version ||
+        (remoteRow.version === local._state_version &&
+          remoteRow.version_hash === local._version_hash))
+    ) {
+      return local; // the usual case: nothing to adopt, nothing to decode
+    }
+    const remote = remoteRow && { row: remoteRow, state: await decodeStateRow(remoteRow) };
     if (!remote) {
       if (damaged) {
         throw new StateFileCorruptedError(
@@ -758,13 +766,9 @@ export class Pipeline {
     base: PipelineState,
     loadId: string,
   ): Promise<void> {
-    const remote = await store.newestCommittedState(this.pipelineName);
-    if (remote && remote.state._state_version > base._state_version) {
-      throw new StateConflictError(
-        this.pipelineName,
-        base._state_version,
-        remote.state._state_version,
-      );
+    const remote = await store.newestCommittedStateRow(this.pipelineName);
+    if (remote && remote.version > base._state_version) {
+      throw new StateConflictError(this.pipelineName, base._state_version, remote.version);
     }
     // The id is on disk before the claim is made: a run killed right after claiming is still
     // recognised as this working dir's when it is retried.
