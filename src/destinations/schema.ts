@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha3Base64 } from "../state/hash.ts";
 import { InvalidRowError } from "../errors.ts";
 import { canonicalJson, type JsonValue } from "../state/typed_json.ts";
 
@@ -283,9 +283,7 @@ export class TableObserver {
 
 /** Hash of the tables of a schema (base64 SHA3-256 of their canonical JSON). */
 export function schemaHash(tables: Record<string, TableSchema>): string {
-  return createHash("sha3-256").update(canonicalJson(tables as unknown as JsonValue)).digest(
-    "base64",
-  );
+  return sha3Base64(canonicalJson(tables as unknown as JsonValue));
 }
 
 /** A new, empty schema named `name`. */

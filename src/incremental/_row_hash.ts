@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { shake128Base64 } from "../state/hash.ts";
 import { IncrementalPrimaryKeyMissing } from "../errors.ts";
 
 function pad(value: number, width: number): string {
@@ -84,8 +84,7 @@ export function canonicalJson(value: unknown): string {
 
 /** dlt's `digest128`: SHAKE128, 15 bytes, base64 without `=` (always 20 characters). */
 export function digest128(text: string): string {
-  // 15 bytes encode to exactly 20 base64 characters: there is never any padding to strip.
-  return createHash("shake128", { outputLength: 15 }).update(text).digest("base64");
+  return shake128Base64(text, 15);
 }
 
 /** Where a dedup hash comes from: the whole row, one column, or several columns. */

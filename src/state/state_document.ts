@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha3Base64 } from "./hash.ts";
 import { canonicalJson, encodeTyped, type JsonValue } from "./typed_json.ts";
 
 /** The state engine version, as in dlt. */
@@ -78,7 +78,7 @@ export function stateVersionHash(state: PipelineState): string {
     if (!UNHASHED_KEYS.has(key)) content[key] = state[key];
   }
   const json = canonicalJson(encodeTyped(content) as JsonValue);
-  return createHash("sha3-256").update(json).digest("base64");
+  return sha3Base64(json);
 }
 
 /**
