@@ -87,6 +87,12 @@ function scenarios(quick: boolean, withDlt: boolean): Scenario[] {
       parse: parseIncremental,
     },
     {
+      id: "checkpoint",
+      title: "6. Checkpoint cost",
+      script: "checkpoint_bench.ts",
+      args: [`--rows=${q(200_000, 50_000)}`, `--every=${q(10_000, 10_000)}`, `--runs=${q(5, 2)}`],
+    },
+    {
       id: "merge",
       title: "6. Merge",
       script: "merge_bench.ts",

@@ -736,7 +736,7 @@ export class Pipeline {
         schemas: changedSchemas,
       }, state);
       faultPoint("extract_commit");
-      await saveSchemas(this.workingDir, schemas);
+      if (changedSchemas.length > 0) await saveSchemas(this.workingDir, schemas);
       await this.#store.save(state);
       faultPoint("local_state");
       pending = { loadId, dir: join(this.workingDir, "load", loadId), manifest };
