@@ -843,6 +843,7 @@ export class Pipeline {
             Date.now() - packageStarted >= checkpoint.seconds * 1000);
         if (!due || rowsInPackage === 0) return;
         const snapshot = cloneState(working);
+        pruneCreatedEmptyStates(snapshot, base);
         this.#applyProps(snapshot, sources);
         const pkg = run.pkg;
         run.pkg = this.#newPackage();
