@@ -339,7 +339,12 @@ function missingIncremental(resourceName: string): never {
   );
 }
 
-/** Yields the items of whatever a resource function returned, stepping it inside `context`. */
+function isSyncIterable(data: unknown): data is Iterable<unknown> {
+  return data !== null && typeof data === "object" && !(Symbol.asyncIterator in data) &&
+    !(data instanceof ReadableStream) && Symbol.iterator in data;
+}
+
+/** Yields the items of an async iterable or stream, stepping it inside `context`. */
 async function* itemsOf(
   data: unknown,
   context: RunContext,
@@ -378,23 +383,6 @@ async function* itemsOf(
     } finally {
       // Closing the generator runs its finally blocks (and return()) inside the context too.
       if (!finished) await runInContext(context, () => iterator.return?.());
-    }
-  }
-  if (data !== null && typeof data === "object" && Symbol.iterator in data) {
-    const iterable = data as Iterable<unknown>;
-    const iterator = runInContext(context, () => iterable[Symbol.iterator]());
-    let finished = false;
-    try {
-      while (true) {
-        const step = runInContext(context, () => iterator.next());
-        if (step.done) {
-          finished = true;
-          return;
-        }
-        yield step.value;
-      }
-    } finally {
-      if (!finished) runInContext(context, () => iterator.return?.());
     }
   }
   throw new ConfigurationError(
@@ -461,6 +449,28 @@ async function extractResource(
     let data = runInContext(context, () => resource.call(resourceContext));
     if (data instanceof Promise) data = await data;
     const { beforeItem, afterItem } = run;
+    if (isSyncIterable(data)) {
+      // Arrays and sync generators: stepped without an await per item (beforeItem aside).
+      const iterator = runInContext(context, () => data[Symbol.iterator]());
+      const next = () => iterator.next();
+      let finished = false;
+      try {
+        while (true) {
+          const step = runInContext(context, next);
+          if (step.done) {
+            finished = true;
+            break;
+          }
+          if (beforeItem) await beforeItem(name);
+          const rows = extractor.writeItem(step.value, bound);
+          afterItem?.(name, rows);
+          if (bound?.canClose) break;
+        }
+      } finally {
+        if (!finished) runInContext(context, () => iterator.return?.());
+      }
+      return;
+    }
     for await (const item of itemsOf(data, context, name)) {
       if (beforeItem) await beforeItem(name);
       const rows = extractor.writeItem(item, bound);

@@ -131,3 +131,22 @@ Deno.test("reading ctx.incremental without declaring one is a ConfigurationError
   const error = await pipeline.run(bad).catch((e) => e);
   assert.ok(error.cause instanceof dlt.ConfigurationError);
 });
+
+Deno.test("rowOrder closes an unbounded sync generator too, running its finally", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("inc_close_sync");
+  let closed = false;
+  const endless = dlt.resource(function* () {
+    try {
+      for (let id = 1;; id++) yield [{ id }, { id: id + 0.5 }];
+    } finally {
+      closed = true;
+    }
+  }, {
+    name: "endless",
+    incremental: dlt.incremental<number>("id", { initialValue: 0, endValue: 3, rowOrder: "asc" }),
+  });
+  const info = await pipeline.run(endless);
+  assert.deepEqual(info.rowCounts, { endless: 5 });
+  assert.equal(closed, true);
+});
