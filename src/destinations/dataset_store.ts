@@ -23,6 +23,7 @@ import {
   type VersionRow,
 } from "./dlt_tables.ts";
 import type { Schema, WriteDisposition } from "./schema.ts";
+import { DatasetTable } from "./dataset.ts";
 
 const encoder = new TextEncoder();
 
@@ -350,6 +351,60 @@ export class DatasetStore {
         await this.bucket.delete(this.path(table, entry.name));
       }
     }
+  }
+
+  /**
+   * Rewrites a merge table as one file of the rows a reader sees, committed as a load of its own
+   * (`loadId`) that resets the table; the files of earlier loads are deleted. Readers then hold no
+   * keys for the loads folded in. Rows keep their `_dlt_load_id`. Returns the rows written.
+   */
+  async compactTable(
+    table: string,
+    loadId: string,
+    pipelineName: string,
+    schemaName: string,
+  ): Promise<number> {
+    const dir = validateName("table", table);
+    const source = new DatasetTable(this, table).rows();
+    let rows = 0;
+    const bytes = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        let text = "";
+        for (let i = 0; i < 1000; i++) {
+          const step = await source.next();
+          if (step.done) {
+            if (text.length > 0) controller.enqueue(encoder.encode(text));
+            controller.close();
+            return;
+          }
+          text += JSON.stringify(step.value) + "\n";
+          rows++;
+        }
+        controller.enqueue(encoder.encode(text));
+      },
+      async cancel() {
+        await source.return(undefined);
+      },
+    });
+    await this.bucket.write(this.path(dir, `${loadId}.0.jsonl`), bytes);
+    await this.bucket.write(this.path(dir, `${loadId}.reset`), new Uint8Array(0));
+    const loadRow: LoadRow = {
+      load_id: loadId,
+      schema_name: schemaName,
+      status: LOAD_COMPLETED,
+      inserted_at: new Date().toISOString(),
+      schema_version_hash: null,
+      pipeline_name: pipelineName,
+    };
+    await this.bucket.appendLine(this.path(`${LOADS_TABLE}.jsonl`), line(loadRow));
+    await this.#deleteFilesBefore(table, loadId);
+    return rows;
+  }
+
+  /** How many committed loads a reader of `table` goes through (since its newest reset). */
+  async visibleLoadCount(table: string): Promise<number> {
+    const files = await this.visibleTableFiles(table, await this.committedLoads());
+    return new Set(files.map((file) => file.loadId)).size;
   }
 
   /**

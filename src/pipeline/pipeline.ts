@@ -207,6 +207,8 @@ const RUN_OPTION_KEYS = new Set([
   "checkpointEvery",
 ]);
 const REFRESH_MODES = ["drop_sources", "drop_resources", "drop_data"];
+/** A merge table read through more loads than this is folded into one file. */
+const MERGE_COMPACTION_LOADS = 32;
 
 /**
  * The pipelines dir when neither the options nor the configuration name one: `~/.dlt/pipelines`,
@@ -749,11 +751,35 @@ export class Pipeline {
       );
     }
     await this.#loadPackage(store, pending);
+    for (const [name, hints] of pkg.tables) {
+      if (hints.writeDisposition === "merge" && hints.primaryKey.length > 0) {
+        await this.#compactIfDue(store, name, state.default_schema_name ?? this.pipelineName);
+      }
+    }
     if (state._local.first_run !== false) {
       state._local.first_run = false;
       await this.#store.save(state);
     }
     return loadId;
+  }
+
+  /**
+   * Folds a merge table into one file once readers would go through more than
+   * `MERGE_COMPACTION_LOADS` loads, so that reading never holds the keys of a long history. A
+   * rewrite every so many loads, never one per run. A failure here loses nothing (the data is
+   * committed): it is reported and retried after the next load.
+   */
+  async #compactIfDue(store: DatasetStore, table: string, schemaName: string): Promise<void> {
+    try {
+      if ((await store.visibleLoadCount(table)) <= MERGE_COMPACTION_LOADS) return;
+      const loadId = newLoadId();
+      this.#report({ stage: "load", message: `compacting merge table ${table}`, table, loadId });
+      await store.compactTable(table, loadId, this.pipelineName, schemaName);
+    } catch (error) {
+      this.#logger.warn(
+        `Could not compact merge table "${table}" (${(error as Error).message}); it stays as it is and is compacted after a later load`,
+      );
+    }
   }
 
   /**

@@ -182,3 +182,30 @@ Deno.test("the schema evolves: new columns are added and type conflicts are reco
     extra: { deep: true },
   });
 });
+
+Deno.test("a merge table read through more than 32 loads is folded into one file, rows unchanged", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("compact");
+  const opts = { tableName: "t", writeDisposition: "merge", primaryKey: "id" } as const;
+  const expected = new Map<number, number>();
+  for (let run = 1; run <= 34; run++) {
+    const rows = [{ id: run % 5, v: run }, { id: 100 + run, v: run }];
+    for (const row of rows) expected.set(row.id, row.v);
+    await pipeline.run(rows, opts);
+  }
+  const dir = world.datasetPath("compact_dataset", "t");
+  const files = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  // The compaction load (a reset marker and one file) and the one load after it.
+  assert.equal(files.filter((name) => name.endsWith(".reset")).length, 1);
+  assert.equal(files.filter((name) => /\.\d+\.jsonl$/.test(name)).length, 2, files.join(" "));
+  const rows = dataOnly(await pipeline.dataset().table("t").toArray());
+  assert.deepEqual(
+    new Map(rows.map((r) => [r.id as number, r.v as number])),
+    expected,
+  );
+  assert.equal(rows.length, expected.size);
+  await pipeline.run([{ id: 1, v: 99 }], opts);
+  const after = dataOnly(await pipeline.dataset().table("t").toArray());
+  assert.equal(after.length, expected.size);
+  assert.deepEqual(after.find((r) => r.id === 1), { id: 1, v: 99 });
+});
