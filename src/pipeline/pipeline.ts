@@ -777,7 +777,9 @@ export class Pipeline {
       await store.compactTable(table, loadId, this.pipelineName, schemaName);
     } catch (error) {
       this.#logger.warn(
-        `Could not compact merge table "${table}" (${(error as Error).message}); it stays as it is and is compacted after a later load`,
+        `Could not compact merge table "${table}" (${
+          (error as Error).message
+        }); it stays as it is and is compacted after a later load`,
       );
     }
   }
