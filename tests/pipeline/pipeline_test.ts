@@ -331,3 +331,41 @@ Deno.test("two pipelines run at once keep their contexts apart", async () => {
   assert.equal(p1.state.sources!.one.resources!.r.owner, "one");
   assert.equal(p2.state.sources!.two.resources!.r.owner, "two");
 });
+
+Deno.test("a pipeline name with double underscores restores like any other (dlt issue #3427)", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("my__pipe");
+  await pipeline.run(counter());
+  await Deno.remove(world.pipelinesDir, { recursive: true });
+  const info = await world.pipeline("my__pipe").run(counter());
+  assert.deepEqual(info.rowCounts, { numbers: 3 });
+  assert.deepEqual(world.pipeline("my__pipe").state.sources!.my__pipe.resources!.numbers, {
+    last: 6,
+  });
+});
+
+Deno.test("an explicit datasetName wins over the one in restored state, with a warning (dlt issue #3680)", async () => {
+  await using world = await TempWorld.create();
+  await world.pipeline("renamed", { datasetName: "shared_ds" }).run(counter());
+  // The same pipeline, its state copied into another dataset's state file by hand.
+  const rows = await world.jsonl("shared_ds", "_dlt_pipeline_state.jsonl");
+  const loads = await world.jsonl("shared_ds", "_dlt_loads.jsonl");
+  await Deno.mkdir(world.datasetPath("other_ds"), { recursive: true });
+  await Deno.writeTextFile(
+    world.datasetPath("other_ds", "_dlt_pipeline_state.jsonl"),
+    rows.map((r) => JSON.stringify(r) + "\n").join(""),
+  );
+  await Deno.writeTextFile(
+    world.datasetPath("other_ds", "_dlt_loads.jsonl"),
+    loads.map((r) => JSON.stringify(r) + "\n").join(""),
+  );
+  await Deno.remove(world.pipelinesDir, { recursive: true });
+  const warnings: string[] = [];
+  const moved = world.pipeline("renamed", {
+    datasetName: "other_ds",
+    logger: { warn: (message) => warnings.push(message), info: () => {} },
+  });
+  await moved.syncDestination();
+  assert.equal(moved.state.dataset_name, "other_ds");
+  assert.ok(warnings.some((w) => w.includes('keeping "other_ds" as given')), warnings.join("\n"));
+});
