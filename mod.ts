@@ -124,7 +124,7 @@ export type { Bucket, BucketEntry } from "./src/storage/bucket.ts";
 /**
  * The destinations, as in dlt's `dlt.destinations`.
  *
- * @example
+ * @example Naming the destination of a pipeline
  * ```ts
  * import * as dlt from "./mod.ts";
  * const destination = dlt.destinations.filesystem({ bucketUrl: "./data" });
@@ -136,7 +136,7 @@ export const destinations: { filesystem: typeof filesystem } = { filesystem };
 /**
  * dlt's `dlt.sources` namespace: `dlt.sources.incremental` is the same as `dlt.incremental`.
  *
- * @example
+ * @example dlt.sources.incremental as in dlt
  * ```ts
  * import * as dlt from "./mod.ts";
  * const cursor = dlt.sources.incremental("updated_at", { initialValue: "2024-01-01T00:00:00Z" });

@@ -23,7 +23,20 @@ export class DltError extends Error {
   }
 }
 
-/** The steps of a run, as reported by {@linkcode PipelineStepFailed}. */
+/**
+ * The steps of a run, as reported by {@linkcode PipelineStepFailed}.
+ *
+ * @example Which step of a run failed
+ * ```ts
+ * import { type PipelineStep, PipelineStepFailed } from "./errors.ts";
+ *
+ * function failedStep(error: unknown): PipelineStep | undefined {
+ *   return error instanceof PipelineStepFailed ? error.step : undefined;
+ * }
+ * const error = new PipelineStepFailed("load", undefined, new Error("disk full"));
+ * console.log(failedStep(error)); // load
+ * ```
+ */
 export type PipelineStep = "sync" | "extract" | "load";
 
 /**
@@ -57,7 +70,7 @@ export class PipelineStepFailed extends DltError {
 /**
  * `dlt.current.*` was called where no pipeline run is active.
  *
- * @example
+ * @example Calling dlt.current outside a run
  * ```ts
  * import { StateNotAvailableError } from "./errors.ts";
  * const error = new StateNotAvailableError("resourceState");
@@ -76,7 +89,7 @@ export class StateNotAvailableError extends DltError {
 /**
  * Source state was written where it is read-only (in a source function).
  *
- * @example
+ * @example The path that was written
  * ```ts
  * import { StateReadOnlyError } from "./errors.ts";
  * console.log(new StateReadOnlyError("last_sync").path); // last_sync
@@ -97,7 +110,7 @@ export class StateReadOnlyError extends DltError {
 /**
  * A state value cannot be stored as JSON (a function, symbol, BigInt, Map, cycle, NaN, …).
  *
- * @example
+ * @example The path of the value that cannot be stored
  * ```ts
  * import { StateNotSerializableError } from "./errors.ts";
  * const error = new StateNotSerializableError("sources.s.resources.r.ids", "a BigInt");
@@ -120,7 +133,7 @@ export class StateNotSerializableError extends DltError {
  * A name (pipeline, dataset, table, resource) is not allowed, usually because it could escape
  * its folder.
  *
- * @example
+ * @example A name that could escape its folder
  * ```ts
  * import { InvalidNameError } from "./errors.ts";
  * console.log(new InvalidNameError("pipeline", "../etc").kind); // pipeline
@@ -146,7 +159,7 @@ export class InvalidNameError extends DltError {
 /**
  * A row is not a plain object, or holds a value JSON cannot hold.
  *
- * @example
+ * @example The table of the bad row
  * ```ts
  * import { InvalidRowError } from "./errors.ts";
  * console.log(new InvalidRowError("users", "a number (42)").table); // users
@@ -167,7 +180,7 @@ export class InvalidRowError extends DltError {
 /**
  * A table was read that the destination never loaded.
  *
- * @example
+ * @example The table that was never loaded
  * ```ts
  * import { TableNotFoundError } from "./errors.ts";
  * console.log(new TableNotFoundError("users", "ds").table); // users
@@ -188,7 +201,7 @@ export class TableNotFoundError extends DltError {
 /**
  * Another run of the same pipeline holds the pipeline lock.
  *
- * @example
+ * @example The pid of the run that holds the lock
  * ```ts
  * import { PipelineLockedError } from "./errors.ts";
  * console.log(new PipelineLockedError("gh", 4121).pid); // 4121
@@ -212,7 +225,7 @@ export class PipelineLockedError extends DltError {
  * The destination holds a newer committed state of the pipeline than the run started from:
  * another machine ran it in between.
  *
- * @example
+ * @example The version another machine committed
  * ```ts
  * import { StateConflictError } from "./errors.ts";
  * console.log(new StateConflictError("gh", 3, 4).remoteVersion); // 4
@@ -236,7 +249,7 @@ export class StateConflictError extends DltError {
 /**
  * An option has a value that is not allowed, or required options are missing.
  *
- * @example
+ * @example Telling configuration mistakes apart
  * ```ts
  * import { ConfigurationError } from "./errors.ts";
  * console.log(new ConfigurationError("bad").name); // ConfigurationError
@@ -247,7 +260,7 @@ export class ConfigurationError extends DltError {}
 /**
  * The local `state.json` or a load package is damaged and cannot be used as it is.
  *
- * @example
+ * @example The damaged file
  * ```ts
  * import { StateFileCorruptedError } from "./errors.ts";
  * console.log(new StateFileCorruptedError("/p/state.json", "bad JSON").file); // /p/state.json
@@ -268,7 +281,7 @@ export class StateFileCorruptedError extends DltError {
 /**
  * The state grew past the hard size limit (`stateSizeLimits.maxBytes`); nothing was committed.
  *
- * @example
+ * @example How big the state grew
  * ```ts
  * import { StateTooLargeError } from "./errors.ts";
  * console.log(new StateTooLargeError("gh", 20_000_000, 16_777_216).bytes); // 20000000
@@ -289,7 +302,7 @@ export class StateTooLargeError extends DltError {
 /**
  * The process lacks a Deno permission the pipeline needs.
  *
- * @example
+ * @example The permission to grant
  * ```ts
  * import { MissingPermissionError } from "./errors.ts";
  * console.log(new MissingPermissionError("write", "./data").permission); // write
@@ -347,7 +360,7 @@ function preview(item: unknown): string {
 /**
  * A row has no value at the incremental's cursor path.
  *
- * @example
+ * @example The cursor path a row lacks
  * ```ts
  * import { IncrementalCursorPathMissing } from "./errors.ts";
  * console.log(new IncrementalCursorPathMissing("issues", "updated_at", {}).cursorPath); // updated_at
@@ -369,7 +382,7 @@ export class IncrementalCursorPathMissing extends IncrementalError {
 /**
  * A row's value at the cursor path is `null` or `undefined`.
  *
- * @example
+ * @example The resource whose row has a null cursor
  * ```ts
  * import { IncrementalCursorPathHasValueNone } from "./errors.ts";
  * const error = new IncrementalCursorPathHasValueNone("issues", "updated_at", { updated_at: null });
@@ -393,7 +406,7 @@ export class IncrementalCursorPathHasValueNone extends IncrementalError {
  * A cursor value cannot be compared with the current bound (mixed types, zoned and unzoned
  * timestamps).
  *
- * @example
+ * @example The cursor value that does not compare
  * ```ts
  * import { IncrementalCursorInvalidCoercion } from "./errors.ts";
  * const error = new IncrementalCursorInvalidCoercion("r", "id", "a", 1, "mixed types");
@@ -428,7 +441,7 @@ export class IncrementalCursorInvalidCoercion extends IncrementalError {
 /**
  * A row lacks a column of the incremental's primary key (used for boundary deduplication).
  *
- * @example
+ * @example The primary key column a row lacks
  * ```ts
  * import { IncrementalPrimaryKeyMissing } from "./errors.ts";
  * console.log(new IncrementalPrimaryKeyMissing("r", "ts", "id", {}).column); // id

@@ -7,7 +7,25 @@
  */
 import yaml from "js-yaml";
 
-/** The streams the command line talks through (a test may pass its own). */
+/**
+ * The streams the command line talks through (a test may pass its own).
+ *
+ * @example Capturing what a command prints
+ * ```ts
+ * import { type CliIo, ExitCode, runCli } from "../../cli.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const errors: string[] = [];
+ * const io: CliIo = {
+ *   stdout: () => {},
+ *   stderr: (text) => errors.push(text),
+ *   readLine: () => Promise.resolve("y"), // answers yes to every question
+ *   stderrIsTerminal: () => false,
+ * };
+ * const code = await runCli(["pipeline", "nope", "info", "--pipelines-dir", dir], { io });
+ * console.log(code === ExitCode.NotFound, errors.length > 0); // true true
+ * ```
+ */
 export interface CliIo {
   /** Writes to stdout. */
   stdout(text: string): void;

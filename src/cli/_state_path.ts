@@ -7,7 +7,22 @@
  */
 import { UsageError } from "./exit_codes.ts";
 
-/** One step of a path: an object key or a list index. */
+/**
+ * One step of a path: an object key or a list index.
+ *
+ * @example The parts of a path with a dotted key
+ * ```ts
+ * import { diffStates, type PathPart } from "../../cli.ts";
+ *
+ * const [change] = diffStates(
+ *   { incremental: { "data.created_at": "2024-01-01" } },
+ *   { incremental: { "data.created_at": "2024-06-01" } },
+ * );
+ * const parts: PathPart[] = change.parts;
+ * console.log(parts); // [ "incremental", "data.created_at" ]
+ * console.log(change.path); // incremental["data.created_at"]
+ * ```
+ */
 export type PathPart = string | number;
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;

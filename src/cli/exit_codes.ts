@@ -45,7 +45,19 @@ export const ExitCode = {
   Permission: 9,
 } as const;
 
-/** One of the {@linkcode ExitCode} values. */
+/**
+ * One of the {@linkcode ExitCode} values.
+ *
+ * @example Deciding what a script does next
+ * ```ts
+ * import { ExitCode, type ExitCodeValue } from "../../cli.ts";
+ *
+ * function shouldRetry(code: ExitCodeValue): boolean {
+ *   return code === ExitCode.Locked || code === ExitCode.Conflict;
+ * }
+ * console.log(shouldRetry(ExitCode.Locked), shouldRetry(ExitCode.Usage)); // true false
+ * ```
+ */
 export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];
 
 /** The exit codes with what they mean, for `--help`. */

@@ -30,7 +30,32 @@ import { type CliIo, Output, processIo } from "./_output.ts";
 import { commandSpec } from "./_specs.ts";
 import { ExitCode, exitCodeOf, type ExitCodeValue, UsageError } from "./exit_codes.ts";
 
-/** Options of {@linkcode runCli}. */
+/**
+ * Options of {@linkcode runCli}.
+ *
+ * @example Running a command against a pipelines dir of your own
+ * ```ts
+ * import { ConfigResolver } from "../config/resolver.ts";
+ * import { runCli, type RunCliOptions } from "../../cli.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * let out = "";
+ * const options: RunCliOptions = {
+ *   io: {
+ *     stdout: (text) => (out += text),
+ *     stderr: () => {},
+ *     readLine: () => Promise.resolve(null),
+ *     stderrIsTerminal: () => false,
+ *   },
+ *   resolver: new ConfigResolver({
+ *     cwd: dir,
+ *     env: (name) => (name === "DLT_PIPELINES_DIR" ? `${dir}/pipelines` : undefined),
+ *   }),
+ * };
+ * const code = await runCli(["pipeline", "list", "--json"], options);
+ * console.log(code, JSON.parse(out).pipelines); // 0 []
+ * ```
+ */
 export interface RunCliOptions {
   /** The streams. @default the process's stdin, stdout and stderr */
   io?: CliIo;

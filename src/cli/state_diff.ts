@@ -5,7 +5,19 @@
  */
 import { formatStatePath, type PathPart } from "./_state_path.ts";
 
-/** One difference between two states. */
+/**
+ * One difference between two states.
+ *
+ * @example Printing what changed
+ * ```ts
+ * import { diffStates, type StateChange } from "../../cli.ts";
+ *
+ * const changes: StateChange[] = diffStates({ cursor: 3 }, { cursor: 7, page: 1 });
+ * for (const change of changes) console.log(change.kind, change.path, change.before, change.after);
+ * // changed cursor 3 7
+ * // added page undefined 1
+ * ```
+ */
 export interface StateChange {
   /** The path, as text (`sources.github.resources.issues.lastId`). */
   path: string;

@@ -5,7 +5,20 @@
  */
 import { sharedConfigResolver } from "./resolver.ts";
 
-/** Reads configuration values by dotted key, as `dlt.config` and `dlt.secrets` do. */
+/**
+ * Reads configuration values by dotted key, as `dlt.config` and `dlt.secrets` do.
+ *
+ * @example A helper that reads from config or secrets
+ * ```ts
+ * import { type ConfigAccessor, config, secrets } from "../../mod.ts";
+ *
+ * function githubOrg(settings: ConfigAccessor): string {
+ *   return settings.get<string>("sources.github.org") ?? "denoland";
+ * }
+ * Deno.env.set("SOURCES__GITHUB__ORG", "octo-org");
+ * console.log(githubOrg(config), githubOrg(secrets)); // octo-org octo-org
+ * ```
+ */
 export interface ConfigAccessor {
   /** The value of `key`, or `undefined` when it is set nowhere. */
   get<T = unknown>(key: string): T | undefined;

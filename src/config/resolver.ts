@@ -9,7 +9,20 @@ import { join } from "node:path";
 import { ConfigurationError } from "../errors.ts";
 import { parseYamlFile, type YamlFile } from "./_yaml.ts";
 
-/** Options of {@linkcode ConfigResolver}. */
+/**
+ * Options of {@linkcode ConfigResolver}.
+ *
+ * @example A resolver for a folder and a fixed environment
+ * ```ts
+ * import { ConfigResolver, type ConfigResolverOptions } from "./resolver.ts";
+ *
+ * const options: ConfigResolverOptions = {
+ *   cwd: await Deno.makeTempDir(),
+ *   env: (name) => (name === "SOURCES__GITHUB__ORG" ? "denoland" : undefined),
+ * };
+ * console.log(new ConfigResolver(options).get("sources.github.org")); // denoland
+ * ```
+ */
 export interface ConfigResolverOptions {
   /**
    * The directory whose `.dlt/` folder holds `config.yaml` and `secrets.yaml`.
@@ -23,7 +36,22 @@ export interface ConfigResolverOptions {
   env?: (name: string) => string | undefined;
 }
 
-/** Where a configuration value was found. */
+/**
+ * Where a configuration value was found.
+ *
+ * @example Describing origins
+ * ```ts
+ * import { type ConfigOrigin, describeOrigin } from "./resolver.ts";
+ *
+ * const origins: ConfigOrigin[] = [
+ *   { kind: "env", name: "SOURCES__GITHUB__ORG" },
+ *   { kind: "file", file: ".dlt/config.yaml", key: "sources.github.org", line: 3, secret: false },
+ * ];
+ * for (const origin of origins) console.log(describeOrigin(origin));
+ * // env SOURCES__GITHUB__ORG
+ * // .dlt/config.yaml line 3 (key "sources.github.org")
+ * ```
+ */
 export type ConfigOrigin =
   | {
     /** An environment variable. */
@@ -44,7 +72,21 @@ export type ConfigOrigin =
     secret: boolean;
   };
 
-/** A value and where it came from. */
+/**
+ * A value and where it came from.
+ *
+ * @example Finding out which file set a value
+ * ```ts
+ * import { ConfigResolver, type LocatedValue } from "./resolver.ts";
+ *
+ * const cwd = await Deno.makeTempDir();
+ * await Deno.mkdir(`${cwd}/.dlt`);
+ * await Deno.writeTextFile(`${cwd}/.dlt/config.yaml`, "sources:\n  github:\n    org: denoland\n");
+ * const resolver = new ConfigResolver({ cwd, env: () => undefined });
+ * const found: LocatedValue | undefined = resolver.locate("sources.github.org");
+ * console.log(found?.value, found?.origin.kind); // denoland file
+ * ```
+ */
 export interface LocatedValue {
   /** The value: a string from the environment, any YAML value from a file. */
   value: unknown;

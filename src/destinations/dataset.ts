@@ -12,10 +12,44 @@ import { LOADS_TABLE, STATE_TABLE, VERSION_TABLE } from "./dlt_tables.ts";
 import type { DatasetStore, TableFile } from "./dataset_store.ts";
 import type { Schema, TableSchema } from "./schema.ts";
 
-/** A row read back from a table. */
+/**
+ * A row read back from a table.
+ *
+ * @example Reading rows back
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * await p.run([{ id: 1, total: 9.5 }], { tableName: "orders" });
+ * const rows: dlt.StoredRow[] = await p.dataset().table("orders").toArray();
+ * console.log(rows[0].id, rows[0].total); // 1 9.5
+ * ```
+ */
 export type StoredRow = Record<string, unknown>;
 
-/** A reader over the committed tables of one dataset. Get one from `pipeline.dataset()`. */
+/**
+ * A reader over the committed tables of one dataset. Get one from `pipeline.dataset()`.
+ *
+ * @example Listing the tables of a dataset
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * await p.run([{ id: 1 }, { id: 2 }], { tableName: "orders" });
+ * const dataset: dlt.Dataset = p.dataset();
+ * console.log(dataset.name, await dataset.tableNames()); // shop_dataset [ "orders" ]
+ * ```
+ */
 export class Dataset {
   readonly #store: DatasetStore;
 
@@ -59,7 +93,25 @@ async function tableSchemaOf(store: DatasetStore, name: string): Promise<TableSc
   return undefined;
 }
 
-/** One table of a {@linkcode Dataset}. */
+/**
+ * One table of a {@linkcode Dataset}.
+ *
+ * @example Streaming the rows of a table
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * await p.run([{ id: 1 }, { id: 2 }], { tableName: "orders" });
+ * const orders: dlt.DatasetTable = p.dataset().table("orders");
+ * for await (const row of orders.rows()) console.log(row.id); // 1, then 2
+ * console.log(await orders.count()); // 2
+ * ```
+ */
 export class DatasetTable {
   readonly #store: DatasetStore;
   /** The table name. */

@@ -18,7 +18,25 @@ export const VERSION_TABLE = "_dlt_version";
 /** The library's own tables, readable through the dataset but never written by users. */
 export const DLT_TABLES: readonly string[] = [STATE_TABLE, LOADS_TABLE, VERSION_TABLE];
 
-/** A row of `_dlt_pipeline_state`, columns in dlt's order. */
+/**
+ * A row of `_dlt_pipeline_state`, columns in dlt's order.
+ *
+ * @example Reading the raw state rows
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * await p.run([{ id: 1 }], { tableName: "orders" });
+ * const table = p.dataset().table("_dlt_pipeline_state");
+ * const rows = (await table.toArray()) as unknown as dlt.StateRow[];
+ * console.log(rows.map((row) => `${row.pipeline_name} v${row.version}`)); // [ "shop v1" ]
+ * ```
+ */
 export interface StateRow {
   /** `_state_version`. */
   version: number;
@@ -38,7 +56,24 @@ export interface StateRow {
   _dlt_id: string;
 }
 
-/** A row of `_dlt_loads`: the commit marker of one load. */
+/**
+ * A row of `_dlt_loads`: the commit marker of one load.
+ *
+ * @example Listing the loads of a pipeline
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * await p.run([{ id: 1 }], { tableName: "orders" });
+ * const loads: dlt.LoadRow[] = await p.loads();
+ * console.log(loads.length, loads[0].status, loads[0].pipeline_name); // 1 0 shop
+ * ```
+ */
 export interface LoadRow {
   /** The load id. */
   load_id: string;
@@ -54,7 +89,26 @@ export interface LoadRow {
   pipeline_name: string;
 }
 
-/** A row of `_dlt_version`: one version of one schema. */
+/**
+ * A row of `_dlt_version`: one version of one schema.
+ *
+ * @example Reading the schema versions
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * await p.run([{ id: 1 }], { tableName: "orders" });
+ * const table = p.dataset().table("_dlt_version");
+ * const [row] = (await table.toArray()) as unknown as dlt.VersionRow[];
+ * const schema: dlt.Schema = JSON.parse(row.schema);
+ * console.log(row.schema_name, row.version, Object.keys(schema.tables)); // shop 1 [ "orders" ]
+ * ```
+ */
 export interface VersionRow {
   /** The schema version. */
   version: number;
@@ -89,7 +143,29 @@ export async function makeStateRow(
   };
 }
 
-/** Decodes the `state` column of a state row into a state document (typed values restored). */
+/**
+ * Decodes the `state` column of a state row into a state document (typed values restored).
+ *
+ * @example Decoding a state row of the destination
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const orders = dlt.resource(function* () {
+ *   dlt.current.resourceState().lastId = 1;
+ *   yield { id: 1 };
+ * }, { name: "orders" });
+ * await p.run(orders);
+ * const [row] = await p.dataset().table("_dlt_pipeline_state").toArray();
+ * const state = await dlt.decodeState({ state: row.state as string });
+ * console.log(state.sources?.shop?.resources?.orders); // { lastId: 1 }
+ * ```
+ */
 export async function decodeStateRow(row: Pick<StateRow, "state">): Promise<PipelineState> {
   return decodeTyped(await decodeStateBlob(row.state)) as PipelineState;
 }

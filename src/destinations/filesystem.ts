@@ -8,7 +8,20 @@ import type { Bucket } from "../storage/bucket.ts";
 import { LocalBucket } from "../storage/local_bucket.ts";
 import { ConfigurationError } from "../errors.ts";
 
-/** Options of {@linkcode filesystem}. */
+/**
+ * Options of {@linkcode filesystem}.
+ *
+ * @example Options kept in a variable
+ * ```ts
+ * import { filesystem, type FilesystemDestinationOptions } from "../../mod.ts";
+ *
+ * const options: FilesystemDestinationOptions = {
+ *   bucketUrl: "file:///var/lib/lake",
+ *   destinationName: "lake",
+ * };
+ * console.log(filesystem(options).destinationName); // lake
+ * ```
+ */
 export interface FilesystemDestinationOptions {
   /** A local folder path or `file://` URL; created on first load. */
   bucketUrl: string;
@@ -18,7 +31,18 @@ export interface FilesystemDestinationOptions {
   bucket?: Bucket;
 }
 
-/** A destination that writes JSONL files into a bucket. Create one with {@linkcode filesystem}. */
+/**
+ * A destination that writes JSONL files into a bucket. Create one with {@linkcode filesystem}.
+ *
+ * @example Checking what a destination is
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const destination = dlt.destinations.filesystem({ bucketUrl: "./data" });
+ * console.log(destination instanceof dlt.FilesystemDestination); // true
+ * console.log(destination.destinationType, destination.bucket.url); // filesystem ./data
+ * ```
+ */
 export class FilesystemDestination {
   /** Always `"filesystem"`. */
   readonly destinationType = "filesystem";

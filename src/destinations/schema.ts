@@ -12,7 +12,26 @@ import { sha3Base64 } from "../state/hash.ts";
 import { InvalidRowError } from "../errors.ts";
 import { canonicalJson, type JsonValue } from "../state/typed_json.ts";
 
-/** Column types, named as dlt names them. */
+/**
+ * Column types, named as dlt names them.
+ *
+ * @example Mapping column types to SQL
+ * ```ts
+ * import type { DataType } from "../../mod.ts";
+ *
+ * const sqlType: Record<DataType, string> = {
+ *   text: "VARCHAR",
+ *   bigint: "BIGINT",
+ *   double: "DOUBLE",
+ *   bool: "BOOLEAN",
+ *   timestamp: "TIMESTAMPTZ",
+ *   date: "DATE",
+ *   json: "JSON",
+ *   binary: "BLOB",
+ * };
+ * console.log(sqlType.timestamp); // TIMESTAMPTZ
+ * ```
+ */
 export type DataType =
   | "text"
   | "bigint"
@@ -23,10 +42,38 @@ export type DataType =
   | "json"
   | "binary";
 
-/** How a table takes new rows. */
+/**
+ * How a table takes new rows.
+ *
+ * @example Choosing how a table takes rows
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const disposition: dlt.WriteDisposition = "merge";
+ * const users = dlt.resource([{ id: 1 }], {
+ *   name: "users",
+ *   writeDisposition: disposition,
+ *   primaryKey: "id",
+ * });
+ * console.log(users.writeDisposition); // merge
+ * ```
+ */
 export type WriteDisposition = "append" | "replace" | "merge";
 
-/** One column of a table. */
+/**
+ * One column of a table.
+ *
+ * @example Describing a column
+ * ```ts
+ * import type { ColumnSchema } from "../../mod.ts";
+ *
+ * function describe(column: ColumnSchema): string {
+ *   return `${column.name} ${column.data_type}${column.nullable ? "" : " not null"}`;
+ * }
+ * const id: ColumnSchema = { name: "id", data_type: "bigint", nullable: false };
+ * console.log(describe(id)); // id bigint not null
+ * ```
+ */
 export interface ColumnSchema {
   /** The column name. */
   name: string;
@@ -40,7 +87,23 @@ export interface ColumnSchema {
   variant_types?: DataType[];
 }
 
-/** One table of a schema. */
+/**
+ * One table of a schema.
+ *
+ * @example A table as the schema records it
+ * ```ts
+ * import type { TableSchema } from "../../mod.ts";
+ *
+ * const users: TableSchema = {
+ *   name: "users",
+ *   write_disposition: "merge",
+ *   primary_key: ["id"],
+ *   resource: "users",
+ *   columns: { id: { name: "id", data_type: "bigint", nullable: false, primary_key: true } },
+ * };
+ * console.log(Object.keys(users.columns)); // [ "id" ]
+ * ```
+ */
 export interface TableSchema {
   /** The table name. */
   name: string;
@@ -54,7 +117,27 @@ export interface TableSchema {
   columns: Record<string, ColumnSchema>;
 }
 
-/** A schema (one per source), the content of a `_dlt_version` row. */
+/**
+ * A schema (one per source), the content of a `_dlt_version` row.
+ *
+ * @example Reading the inferred schema of a load
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "crm",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * await p.run([{ id: 1, name: "Ada", joined: "2024-06-01" }], { tableName: "users" });
+ * const [row] = await p.dataset().table("_dlt_version").toArray();
+ * const schema: dlt.Schema = JSON.parse(row.schema as string);
+ * const columns = Object.values(schema.tables.users.columns);
+ * console.log(columns.map((column) => `${column.name}: ${column.data_type}`).slice(0, 3));
+ * // [ "id: bigint", "name: text", "joined: date" ]
+ * ```
+ */
 export interface Schema {
   /** The schema name: the source name. */
   name: string;

@@ -77,7 +77,27 @@ export function resourceStateFor(context: RunContext, resourceName: string): Res
   return resourceStateOf(writableSourceState(context), resourceName);
 }
 
-/** The type of {@linkcode current}. */
+/**
+ * The type of {@linkcode current}.
+ *
+ * @example A helper that takes the run context
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * function nextPage(current: dlt.Current): number {
+ *   const state = current.resourceState<{ page?: number }>();
+ *   return (state.page = (state.page ?? 0) + 1);
+ * }
+ * const pages = dlt.resource(function* () {
+ *   yield { page: nextPage(dlt.current) };
+ * }, { name: "pages" });
+ * try {
+ *   nextPage(dlt.current); // outside a run
+ * } catch (error) {
+ *   console.log((error as Error).name); // StateNotAvailableError
+ * }
+ * ```
+ */
 export interface Current {
   /** The running resource's state (writable). */
   resourceState<T extends object = Record<string, unknown>>(): T;

@@ -9,10 +9,51 @@ import { ConfigurationError } from "../errors.ts";
 import type { PipelineState, SourceState } from "../state/state_document.ts";
 import type { Schema, TableSchema } from "../destinations/schema.ts";
 
-/** The refresh modes of `run()`, with dlt's effects. */
+/**
+ * The refresh modes of `run()`, with dlt's effects.
+ *
+ * @example Reloading a table from scratch
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "crm",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const users = dlt.resource([{ id: 1 }, { id: 2 }], { name: "users" });
+ * await p.run(users);
+ * const refresh: dlt.RefreshMode = "drop_data";
+ * await p.run(users, { refresh });
+ * console.log(await p.dataset().table("users").count()); // 2, not 4
+ * ```
+ */
 export type RefreshMode = "drop_sources" | "drop_resources" | "drop_data";
 
-/** What to drop with `pipeline.dropResources()`. */
+/**
+ * What to drop with `pipeline.dropResources()`.
+ *
+ * @example Resetting a resource's state but keeping its table
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "crm",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const users = dlt.resource(function* () {
+ *   dlt.current.resourceState().lastId = 1;
+ *   yield { id: 1 };
+ * }, { name: "users" });
+ * await p.run(users);
+ * const options: dlt.DropOptions = { resources: ["users"], stateOnly: true };
+ * const done = await p.dropResources(options);
+ * console.log(done.resourceStates, done.tables); // [ "users" ] []
+ * ```
+ */
 export interface DropOptions {
   /** Resource names, exact or as regular expressions. */
   resources?: readonly (string | RegExp)[];
@@ -24,7 +65,24 @@ export interface DropOptions {
   sourceName?: string;
 }
 
-/** What a drop will do (or did). */
+/**
+ * What a drop will do (or did).
+ *
+ * @example Looking before dropping
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "crm",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * await p.run(dlt.resource([{ id: 1 }], { name: "users" }));
+ * const plan: dlt.DropPlan = await p.planDrop({ resources: [/^user/, "orders"] });
+ * console.log(plan.tables, plan.warnings.length); // [ "users" ] 1
+ * ```
+ */
 export interface DropPlan {
   /** The source it applies to. */
   sourceName: string;

@@ -4,7 +4,24 @@
  * @module
  */
 
-/** The result of `pipeline.run()`. */
+/**
+ * The result of `pipeline.run()`.
+ *
+ * @example Reporting what a run did
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "items",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const info: dlt.LoadInfo = await p.run([{ id: 1 }, { id: 2 }], { tableName: "items" });
+ * console.log(info.totalRows, info.firstRun, info.stateVersion); // 2 true 1
+ * console.log(String(info).split("\n")[1]); //   items: 2 row(s)
+ * ```
+ */
 export class LoadInfo {
   /** The pipeline. */
   readonly pipelineName: string;

@@ -8,7 +8,24 @@
 import { join } from "node:path";
 import { PipelineLockedError } from "../errors.ts";
 
-/** How to wait for the lock: not at all (fail fast), until free, or up to `timeoutMs`. */
+/**
+ * How to wait for the lock: not at all (fail fast), until free, or up to `timeoutMs`.
+ *
+ * @example Waiting up to five seconds for another run
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "items",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const wait: dlt.LockWait = { timeoutMs: 5_000 };
+ * const info = await p.run([{ id: 1 }], { tableName: "items", wait });
+ * console.log(info.rowCounts); // { items: 1 }
+ * ```
+ */
 export type LockWait = boolean | { timeoutMs: number };
 
 /** A held pipeline lock; release it with `release()` or `using`. */

@@ -74,7 +74,27 @@ import {
 } from "./resource.ts";
 import { Source } from "./source.ts";
 
-/** Where warnings and progress lines go. */
+/**
+ * Where warnings and progress lines go.
+ *
+ * @example Collecting warnings instead of printing them
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const warnings: string[] = [];
+ * const logger: dlt.Logger = { warn: (message) => warnings.push(message), info: () => {} };
+ * const p = dlt.pipeline({
+ *   pipelineName: "quiet",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ *   stateSizeLimits: { warnBytes: 10 },
+ *   logger,
+ * });
+ * await p.run([{ id: 1 }], { tableName: "items" });
+ * console.log(warnings[0].startsWith('The state of pipeline "quiet" is')); // true
+ * ```
+ */
 export interface Logger {
   /** Something the user should know about. */
   warn(message: string): void;
@@ -84,7 +104,34 @@ export interface Logger {
 
 export type { ProgressEvent } from "./progress.ts";
 
-/** Limits on the encoded size of the state, checked at every commit. */
+/**
+ * Limits on the encoded size of the state, checked at every commit.
+ *
+ * @example Failing a run whose state grew too big
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const stateSizeLimits: dlt.StateSizeLimits = { warnBytes: 200, maxBytes: 1_000 };
+ * const p = dlt.pipeline({
+ *   pipelineName: "ids",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ *   stateSizeLimits,
+ *   logger: { warn: () => {}, info: () => {} },
+ * });
+ * const ids = dlt.resource(function* () {
+ *   const state = dlt.current.resourceState<{ seen?: number[] }>();
+ *   state.seen = Array.from({ length: 500 }, (_, i) => i); // ids belong in tables, not in state
+ *   yield { id: 1 };
+ * }, { name: "ids" });
+ * try {
+ *   await p.run(ids);
+ * } catch (error) {
+ *   console.log((error as Error).cause instanceof dlt.StateTooLargeError); // true
+ * }
+ * ```
+ */
 export interface StateSizeLimits {
   /** Warn above this many bytes. @default 1_048_576 */
   warnBytes?: number;
@@ -92,7 +139,23 @@ export interface StateSizeLimits {
   maxBytes?: number;
 }
 
-/** Options of {@linkcode pipeline}. */
+/**
+ * Options of {@linkcode pipeline}.
+ *
+ * @example A pipeline configured in one place
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const options: dlt.PipelineOptions = {
+ *   pipelineName: "github_sync",
+ *   destination: dlt.destinations.filesystem({ bucketUrl: "./data" }),
+ *   datasetName: "github",
+ *   progress: "log",
+ * };
+ * const p = dlt.pipeline(options);
+ * console.log(p.datasetName); // github
+ * ```
+ */
 export interface PipelineOptions {
   /** `[A-Za-z0-9_-]{1,64}`: names the working dir and the state rows. */
   pipelineName: string;
@@ -123,7 +186,27 @@ export interface PipelineOptions {
   staleClaimSeconds?: number;
 }
 
-/** When to commit a checkpoint in the middle of a run. */
+/**
+ * When to commit a checkpoint in the middle of a run.
+ *
+ * @example Committing every 100 rows of a long extract
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "events",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const events = dlt.resource(function* () {
+ *   for (let id = 1; id <= 250; id++) yield { id };
+ * }, { name: "events" });
+ * const checkpointEvery: dlt.CheckpointEvery = { rows: 100, seconds: 60 };
+ * const info = await p.run(events, { checkpointEvery });
+ * console.log(info.loadIds.length, info.rowCounts); // 3 { events: 250 }
+ * ```
+ */
 export interface CheckpointEvery {
   /** After this many rows. */
   rows?: number;
@@ -131,7 +214,30 @@ export interface CheckpointEvery {
   seconds?: number;
 }
 
-/** Options of {@linkcode Pipeline.run}. */
+/**
+ * Options of {@linkcode Pipeline.run}.
+ *
+ * @example Merging plain rows by primary key
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "crm",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const options: dlt.RunOptions = {
+ *   tableName: "users",
+ *   writeDisposition: "merge",
+ *   primaryKey: "id",
+ * };
+ * await p.run([{ id: 1, name: "Ada" }], options);
+ * await p.run([{ id: 1, name: "Ada Lovelace" }], options);
+ * const rows = await p.dataset().table("users").toArray();
+ * console.log(rows.map((row) => row.name)); // [ "Ada Lovelace" ]
+ * ```
+ */
 export interface RunOptions {
   /** The table for plain data (required then), or for every resource of the call. */
   tableName?: string;
@@ -150,7 +256,27 @@ export interface RunOptions {
   checkpointEvery?: CheckpointEvery;
 }
 
-/** What `run()` accepts. */
+/**
+ * What `run()` accepts.
+ *
+ * @example Running an async generator of pages
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "pages",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * async function* pages() {
+ *   yield [{ id: 1 }, { id: 2 }];
+ *   yield [{ id: 3 }];
+ * }
+ * const data: dlt.RunData = pages();
+ * console.log((await p.run(data, { tableName: "items" })).rowCounts); // { items: 3 }
+ * ```
+ */
 export type RunData =
   | Source
   // deno-lint-ignore no-explicit-any
@@ -162,7 +288,31 @@ export type RunData =
   | AsyncIterable<unknown>
   | ReadableStream<unknown>;
 
-/** A committed state version, as `stateHistory()` returns it. */
+/**
+ * A committed state version, as `stateHistory()` returns it.
+ *
+ * @example Listing the committed state versions
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "numbers",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const numbers = dlt.resource(function* () {
+ *   const state = dlt.current.resourceState<{ last?: number }>();
+ *   state.last = (state.last ?? 0) + 1;
+ *   yield { n: state.last };
+ * }, { name: "numbers" });
+ * await p.run(numbers);
+ * await p.run(numbers);
+ * const history: dlt.StateVersion[] = await p.stateHistory();
+ * console.log(history.map((v) => v.state.sources?.numbers?.resources?.numbers));
+ * // [ { last: 1 }, { last: 2 } ]
+ * ```
+ */
 export interface StateVersion {
   /** `_state_version`. */
   version: number;
@@ -176,7 +326,25 @@ export interface StateVersion {
   state: PipelineState;
 }
 
-/** A package waiting to be loaded, as `pendingPackages()` returns it. */
+/**
+ * A package waiting to be loaded, as `pendingPackages()` returns it.
+ *
+ * @example Checking for loads a crashed run left behind
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "items",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * await p.run([{ id: 1 }], { tableName: "items" });
+ * const pending: dlt.PendingPackageInfo[] = await p.pendingPackages();
+ * for (const pkg of pending) console.log(pkg.loadId, pkg.stateVersion, pkg.rowCounts);
+ * console.log(pending.length); // 0: the run finished its load
+ * ```
+ */
 export interface PendingPackageInfo {
   /** The load id. */
   loadId: string;
@@ -188,7 +356,30 @@ export interface PendingPackageInfo {
   rowCounts: Record<string, number>;
 }
 
-/** The result of {@linkcode Pipeline.commitState}. */
+/**
+ * The result of {@linkcode Pipeline.commitState}.
+ *
+ * @example Editing the state outside a run
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const orders = dlt.resource(function* () {
+ *   dlt.current.resourceState().lastId = 10;
+ *   yield { id: 10 };
+ * }, { name: "orders" });
+ * await p.run(orders);
+ * const result: dlt.CommitResult = await p.commitState((state) => {
+ *   state.sources!.shop.resources!.orders.lastId = 5; // the next run loads ids above 5 again
+ * });
+ * console.log(result.changed, result.stateVersion); // true 2
+ * ```
+ */
 export interface CommitResult {
   /** False when the edit changed nothing (nothing was written). */
   changed: boolean;
@@ -214,7 +405,7 @@ const MERGE_COMPACTION_LOADS = 32;
  * The pipelines dir when neither the options nor the configuration name one: `~/.dlt/pipelines`,
  * else a temp dir where there is no home.
  *
- * @example
+ * @example Where working dirs go by default
  * ```ts
  * import { defaultPipelinesDir } from "./pipeline.ts";
  * console.log(defaultPipelinesDir().length > 0); // true
@@ -288,6 +479,20 @@ interface CommitJob {
 /**
  * A pipeline with a memory. Create one with {@linkcode pipeline}; two objects with the same name
  * and pipelines dir are the same pipeline, and only one of them runs at a time.
+ *
+ * @example Running a pipeline and reading its state
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p: dlt.Pipeline = dlt.pipeline({
+ *   pipelineName: "items",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * await p.run([{ id: 1 }, { id: 2 }], { tableName: "items" });
+ * console.log(p.state._state_version, await p.dataset().table("items").count()); // 1 2
+ * ```
  */
 export class Pipeline {
   /** The pipeline name. */

@@ -6,10 +6,46 @@
  */
 import { ConfigurationError } from "../errors.ts";
 
-/** The stages a run reports: the steps, then `commit`, and `done` or `failed` at the end. */
+/**
+ * The stages a run reports: the steps, then `commit`, and `done` or `failed` at the end.
+ *
+ * @example Which stages a run went through
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const stages = new Set<dlt.ProgressStage>();
+ * const p = dlt.pipeline({
+ *   pipelineName: "items",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ *   progress: (event) => stages.add(event.stage),
+ * });
+ * await p.run([{ id: 1 }], { tableName: "items" });
+ * console.log(stages.has("extract"), stages.has("done")); // true true
+ * ```
+ */
 export type ProgressStage = "sync" | "extract" | "load" | "commit" | "done" | "failed";
 
-/** One progress report of a run. */
+/**
+ * One progress report of a run.
+ *
+ * @example Following a run with a callback
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const events: dlt.ProgressEvent[] = [];
+ * const p = dlt.pipeline({
+ *   pipelineName: "items",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ *   progress: (event) => events.push(event),
+ * });
+ * await p.run([{ id: 1 }, { id: 2 }], { tableName: "items" });
+ * console.log(events.at(-1)?.stage); // done
+ * ```
+ */
 export interface ProgressEvent {
   /** The stage of the run. */
   stage: ProgressStage;
@@ -27,10 +63,38 @@ export interface ProgressEvent {
   loadId?: string;
 }
 
-/** What the progress option of a pipeline accepts. */
+/**
+ * What the progress option of a pipeline accepts.
+ *
+ * @example A bar on a terminal, nothing in CI
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const progress: dlt.ProgressOption = Deno.stderr.isTerminal() ? "bar" : false;
+ * const p = dlt.pipeline({
+ *   pipelineName: "github_sync",
+ *   destination: dlt.destinations.filesystem({ bucketUrl: "./data" }),
+ *   progress,
+ * });
+ * console.log(p.pipelineName); // github_sync
+ * ```
+ */
 export type ProgressOption = false | "log" | "bar" | ((event: ProgressEvent) => void);
 
-/** Where the reporter writes: stderr by default. */
+/**
+ * Where the reporter writes: stderr by default.
+ *
+ * @example Collecting progress lines in memory
+ * ```ts
+ * import { createProgressReporter, type ProgressOutput } from "../../mod.ts";
+ *
+ * let text = "";
+ * const out: ProgressOutput = { isTerminal: () => false, write: (chunk) => (text += chunk) };
+ * const report = createProgressReporter("log", "github_sync", out)!;
+ * report({ stage: "load", message: "loading 1 package" });
+ * console.log(text.trim()); // dlt github_sync [load] loading 1 package
+ * ```
+ */
 export interface ProgressOutput {
   /** True when the output is a terminal (the bar is drawn only then). */
   isTerminal(): boolean;

@@ -8,16 +8,57 @@ import { ConfigurationError } from "../errors.ts";
 import type { BoundIncremental, Incremental } from "../incremental/incremental.ts";
 import type { WriteDisposition } from "../destinations/schema.ts";
 
-/** A row: a plain object. */
+/**
+ * A row: a plain object.
+ *
+ * @example Adding a column to every row
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * function withSource(row: dlt.Row): dlt.Row {
+ *   return { ...row, source: "api" };
+ * }
+ * const users = dlt.resource([{ id: 1 }, { id: 2 }].map(withSource), { name: "users" });
+ * console.log(users.name); // users
+ * ```
+ */
 export type Row = Record<string, unknown>;
 
-/** What a resource function may return: rows or pages of rows, sync or async, or a stream. */
+/**
+ * What a resource function may return: rows or pages of rows, sync or async, or a stream.
+ *
+ * @example A stream as a resource
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const data: dlt.ResourceData = ReadableStream.from([{ id: 1 }, { id: 2 }]);
+ * const items = dlt.resource(data, { name: "items" });
+ * console.log(items.tableName); // items
+ * ```
+ */
 export type ResourceData =
   | Iterable<unknown>
   | AsyncIterable<unknown>
   | ReadableStream<unknown>;
 
-/** What a resource function receives. */
+/**
+ * What a resource function receives.
+ *
+ * @example Paging with the resource state
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * type PageState = { page?: number };
+ * const pages = dlt.resource(function* ({ state, signal }: dlt.ResourceContext<PageState>) {
+ *   const first = (state.page ?? 0) + 1;
+ *   for (let page = first; page < first + 3 && !signal.aborted; page++) {
+ *     yield { page };
+ *     state.page = page;
+ *   }
+ * }, { name: "pages" });
+ * console.log(pages.name); // pages
+ * ```
+ */
 export interface ResourceContext<
   S extends object = Record<string, unknown>,
   C = unknown,
@@ -32,12 +73,42 @@ export interface ResourceContext<
   readonly signal: AbortSignal;
 }
 
-/** A resource function. */
+/**
+ * A resource function.
+ *
+ * @example A resource function declared on its own
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const fetchUsers: dlt.ResourceFunction<{ since?: string }> = async ({ state }) => {
+ *   const since = state.since ?? "2024-01-01";
+ *   state.since = "2024-06-01";
+ *   return await Promise.resolve([{ id: 1, since }]);
+ * };
+ * const users = dlt.resource(fetchUsers, { name: "users" });
+ * console.log(users.writeDisposition); // append
+ * ```
+ */
 export type ResourceFunction<S extends object = Record<string, unknown>, C = unknown> = (
   context: ResourceContext<S, C>,
 ) => ResourceData | Promise<ResourceData>;
 
-/** Options of {@linkcode resource}. */
+/**
+ * Options of {@linkcode resource}.
+ *
+ * @example One table per event type
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const options: dlt.ResourceOptions = {
+ *   name: "events",
+ *   tableName: (row) => `events_${row.type}`,
+ *   writeDisposition: "append",
+ * };
+ * const events = dlt.resource([{ type: "click" }, { type: "view" }], options);
+ * console.log(typeof events.tableName); // function
+ * ```
+ */
 export interface ResourceOptions<C = unknown> {
   /** The resource's name: its state key and its default table name. @default the function's name */
   name?: string;
@@ -80,6 +151,16 @@ export function primaryKeyColumns(value: string | readonly string[] | undefined)
 /**
  * A named producer of rows. Create one with {@linkcode resource}; run it with `pipeline.run()`,
  * alone or in a source. Each run calls its function afresh.
+ *
+ * @example A copy of a resource with other hints
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const users: dlt.Resource = dlt.resource([{ id: 1 }], { name: "users" });
+ * const archived = users.with({ name: "archived_users", tableName: "users_archive" });
+ * console.log(archived.name, archived.tableName, archived.writeDisposition);
+ * // archived_users users_archive append
+ * ```
  */
 export class Resource<S extends object = Record<string, unknown>, C = unknown> {
   /** The resource name. */

@@ -6,21 +6,79 @@
 import { ConfigurationError } from "../errors.ts";
 import { Resource } from "./resource.ts";
 
-/** What a source function receives. */
+/**
+ * What a source function receives.
+ *
+ * @example Reading source state in a source function
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const api = dlt.source("api", ({ state }: dlt.SourceContext) => {
+ *   const since = typeof state.lastSync === "string" ? state.lastSync : "2024-01-01";
+ *   return [dlt.resource([{ id: 1, since }], { name: "users" })];
+ * });
+ * console.log(api.name); // api
+ * ```
+ */
 export interface SourceContext {
   /** The source state: read-only here (writes throw `StateReadOnlyError`). */
   readonly state: Readonly<Record<string, unknown>>;
 }
 
-/** Resources as a source returns them. */
+/**
+ * Resources as a source returns them.
+ *
+ * @example A fixed list of resources
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const resources: dlt.SourceResources = [
+ *   dlt.resource([{ id: 1 }], { name: "users" }),
+ *   dlt.resource([{ id: 7, user: 1 }], { name: "orders" }),
+ * ];
+ * const shop = dlt.source("shop", resources);
+ * console.log(shop.selected); // undefined: all resources run
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export type SourceResources = readonly Resource<any, any>[];
 
-/** A source function: returns the resources, possibly after async setup. */
+/**
+ * A source function: returns the resources, possibly after async setup.
+ *
+ * @example Resources made after async setup
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const github: dlt.SourceFunction = async () => {
+ *   const repos = await Promise.resolve(["deno", "std"]);
+ *   return repos.map((repo) => dlt.resource([{ repo, id: 1 }], { name: `${repo}_issues` }));
+ * };
+ * console.log(dlt.source("github", github).name); // github
+ * ```
+ */
 export type SourceFunction = (context: SourceContext) => SourceResources | Promise<SourceResources>;
 
 /**
  * A named group of resources; its state is shared by them. Create one with {@linkcode source}.
+ *
+ * @example Running some resources of a source
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const shop: dlt.Source = dlt.source("shop", [
+ *   dlt.resource([{ id: 1 }], { name: "users" }),
+ *   dlt.resource([{ id: 7 }], { name: "orders" }),
+ * ]);
+ * const info = await p.run(shop.withResources("users"));
+ * console.log(info.rowCounts); // { users: 1 }
+ * ```
  */
 export class Source {
   /** The source name: the key of its state under `sources`. */

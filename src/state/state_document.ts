@@ -10,10 +10,52 @@ import { canonicalJson, encodeTyped, type JsonValue } from "./typed_json.ts";
 /** The state engine version, as in dlt. */
 export const STATE_ENGINE_VERSION = 4;
 
-/** A resource's state: a plain dictionary the resource owns. */
+/**
+ * A resource's state: a plain dictionary the resource owns.
+ *
+ * @example Reading a resource's state after a run
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const orders = dlt.resource(function* () {
+ *   dlt.current.resourceState().lastId = 7;
+ *   yield { id: 7 };
+ * }, { name: "orders" });
+ * await p.run(orders);
+ * const state: dlt.ResourceState | undefined = p.state.sources?.shop?.resources?.orders;
+ * console.log(state); // { lastId: 7 }
+ * ```
+ */
 export type ResourceState = Record<string, unknown>;
 
-/** A source's state: shared keys plus `resources`, one dictionary per resource. */
+/**
+ * A source's state: shared keys plus `resources`, one dictionary per resource.
+ *
+ * @example Keys shared by the resources of a source
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const users = dlt.resource(function* () {
+ *   dlt.current.sourceState().lastSync = "2024-06-01";
+ *   yield { id: 1 };
+ * }, { name: "users" });
+ * await p.run(dlt.source("api", [users]));
+ * const api: dlt.SourceState | undefined = p.state.sources?.api;
+ * console.log(api?.lastSync); // 2024-06-01
+ * ```
+ */
 export interface SourceState {
   /** Resource states keyed by resource name. */
   resources?: Record<string, ResourceState>;
@@ -21,7 +63,23 @@ export interface SourceState {
   [key: string]: unknown;
 }
 
-/** The part of the state that stays on this machine: never hashed, never sent to the destination. */
+/**
+ * The part of the state that stays on this machine: never hashed, never sent to the destination.
+ *
+ * @example Has the pipeline loaded anything yet?
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const local: dlt.LocalState = p.state._local;
+ * console.log(local.first_run); // true
+ * ```
+ */
 export interface LocalState {
   /** True until the pipeline's first successful load (or a restore that found state). */
   first_run: boolean;
@@ -33,7 +91,25 @@ export interface LocalState {
   [key: string]: unknown;
 }
 
-/** The pipeline state document (dlt engine version 4). */
+/**
+ * The pipeline state document (dlt engine version 4).
+ *
+ * @example The state document of a pipeline
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const p = dlt.pipeline({
+ *   pipelineName: "shop",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * await p.run([{ id: 1 }], { tableName: "orders" });
+ * const state: dlt.PipelineState = p.state;
+ * console.log(state._state_version, state.dataset_name, state.destination_type);
+ * // 1 shop_dataset filesystem
+ * ```
+ */
 export interface PipelineState {
   /** Grows by one each time the content changes. */
   _state_version: number;

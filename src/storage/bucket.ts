@@ -7,7 +7,19 @@
  * @module
  */
 
-/** One entry of {@linkcode Bucket.list}. */
+/**
+ * One entry of {@linkcode Bucket.list}.
+ *
+ * @example Listing a folder of a bucket
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const bucket = dlt.destinations.filesystem({ bucketUrl: await Deno.makeTempDir() }).bucket;
+ * await bucket.write("notes/a.txt", new TextEncoder().encode("hello"));
+ * const entries: dlt.BucketEntry[] = await bucket.list("notes");
+ * console.log(entries.map((entry) => `${entry.name} ${entry.isDirectory}`)); // [ "a.txt false" ]
+ * ```
+ */
 export interface BucketEntry {
   /** The entry's name (one path segment). */
   name: string;
@@ -15,7 +27,22 @@ export interface BucketEntry {
   isDirectory: boolean;
 }
 
-/** A place that holds files: a local folder today, an object store tomorrow. */
+/**
+ * A place that holds files: a local folder today, an object store tomorrow.
+ *
+ * @example Appending lines through a destination's bucket
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const destination = dlt.destinations.filesystem({ bucketUrl: await Deno.makeTempDir() });
+ * const bucket: dlt.Bucket = destination.bucket;
+ * const encoder = new TextEncoder();
+ * await bucket.appendLine("events.jsonl", encoder.encode('{"id":1}\n'));
+ * await bucket.appendLine("events.jsonl", encoder.encode('{"id":2}\n'));
+ * const text = new TextDecoder().decode(await bucket.read("events.jsonl"));
+ * console.log(text.split("\n").length - 1, await bucket.size("missing.jsonl")); // 2 undefined
+ * ```
+ */
 export interface Bucket {
   /** Where the bucket is, as given by the user (for messages and the working dir record). */
   readonly url: string;
