@@ -403,7 +403,7 @@ const MERGE_COMPACTION_LOADS = 32;
 
 /**
  * The pipelines dir when neither the options nor the configuration name one: `~/.dlt/pipelines`,
- * else a temp dir where there is no home.
+ * else a temp dir where there is no home (or it cannot be read).
  *
  * @example Where working dirs go by default
  * ```ts
@@ -416,9 +416,13 @@ export function defaultPipelinesDir(): string {
     const fromEnv = Deno.env.get("DLT_PIPELINES_DIR");
     if (fromEnv) return fromEnv;
     const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
-    if (home) return join(home, ".dlt", "pipelines");
+    // A home that does not exist or cannot be read (containers, Deno Deploy): a temp dir.
+    if (home && Deno.statSync(home).isDirectory) return join(home, ".dlt", "pipelines");
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+    if (
+      !(error instanceof Deno.errors.NotCapable) && !(error instanceof Deno.errors.NotFound) &&
+      !(error instanceof Deno.errors.PermissionDenied)
+    ) throw error;
   }
   return join(tmpdir(), "dlt-pipelines");
 }
