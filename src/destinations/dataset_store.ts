@@ -325,15 +325,13 @@ export class DatasetStore {
       onStep("state_row");
     }
     onStep("before_loads_row");
-    const loadRow: LoadRow = {
-      load_id: pkg.loadId,
-      schema_name: pkg.schemaName,
-      status: 0,
-      inserted_at: new Date().toISOString(),
-      schema_version_hash: pkg.schemaVersionHash,
-      pipeline_name: pkg.pipelineName,
-    };
-    await this.bucket.appendLine(this.path(`${LOADS_TABLE}.jsonl`), line(loadRow));
+    await this.#appendLoadRow(
+      pkg.loadId,
+      pkg.pipelineName,
+      pkg.schemaName,
+      LOAD_COMPLETED,
+      pkg.schemaVersionHash,
+    );
     onStep("loads_row");
     for (const table of pkg.tables) {
       if (table.reset) await this.#deleteFilesBefore(table.name, pkg.loadId);
@@ -388,15 +386,7 @@ export class DatasetStore {
     });
     await this.bucket.write(this.path(dir, `${loadId}.0.jsonl`), bytes);
     await this.bucket.write(this.path(dir, `${loadId}.reset`), new Uint8Array(0));
-    const loadRow: LoadRow = {
-      load_id: loadId,
-      schema_name: schemaName,
-      status: LOAD_COMPLETED,
-      inserted_at: new Date().toISOString(),
-      schema_version_hash: null,
-      pipeline_name: pipelineName,
-    };
-    await this.bucket.appendLine(this.path(`${LOADS_TABLE}.jsonl`), line(loadRow));
+    await this.#appendLoadRow(loadId, pipelineName, schemaName, LOAD_COMPLETED, null);
     await this.#deleteFilesBefore(table, loadId);
     return rows;
   }
@@ -417,16 +407,27 @@ export class DatasetStore {
     loadIds: readonly string[],
   ): Promise<void> {
     for (const loadId of loadIds) {
-      const row: LoadRow = {
-        load_id: loadId,
-        schema_name: schemaName,
-        status: LOAD_REVERTED,
-        inserted_at: new Date().toISOString(),
-        schema_version_hash: null,
-        pipeline_name: pipelineName,
-      };
-      await this.bucket.appendLine(this.path(`${LOADS_TABLE}.jsonl`), line(row));
+      await this.#appendLoadRow(loadId, pipelineName, schemaName, LOAD_REVERTED, null);
     }
+  }
+
+  /** Appends one `_dlt_loads` row: a load's commit marker, or its withdrawal. */
+  async #appendLoadRow(
+    loadId: string,
+    pipelineName: string,
+    schemaName: string,
+    status: number,
+    schemaVersionHash: string | null,
+  ): Promise<void> {
+    const row: LoadRow = {
+      load_id: loadId,
+      schema_name: schemaName,
+      status,
+      inserted_at: new Date().toISOString(),
+      schema_version_hash: schemaVersionHash,
+      pipeline_name: pipelineName,
+    };
+    await this.bucket.appendLine(this.path(`${LOADS_TABLE}.jsonl`), line(row));
   }
 
   /** Every committed (and not reverted) load, in commit order, keyed by load id. */

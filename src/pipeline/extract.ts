@@ -344,29 +344,13 @@ function isSyncIterable(data: unknown): data is Iterable<unknown> {
     !(data instanceof ReadableStream) && Symbol.iterator in data;
 }
 
-/** Yields the items of an async iterable or stream, stepping it inside `context`. */
+/** Yields the items of an async iterable (a stream included), stepping it inside `context`. */
 async function* itemsOf(
   data: unknown,
   context: RunContext,
   resourceName: string,
 ): AsyncGenerator<unknown, void, undefined> {
-  if (data instanceof ReadableStream) {
-    const reader = data.getReader();
-    let finished = false;
-    try {
-      while (true) {
-        const step = await runInContext(context, () => reader.read());
-        if (step.done) {
-          finished = true;
-          return;
-        }
-        yield step.value;
-      }
-    } finally {
-      if (!finished) await reader.cancel();
-      reader.releaseLock();
-    }
-  }
+  // A ReadableStream is an async iterable too; leaving its loop early cancels it.
   if (data !== null && typeof data === "object" && Symbol.asyncIterator in data) {
     const iterable = data as AsyncIterable<unknown>;
     const iterator = runInContext(context, () => iterable[Symbol.asyncIterator]());

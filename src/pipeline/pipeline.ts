@@ -912,12 +912,7 @@ export class Pipeline {
       }
       if (sendState) await this.#checkConflict(store, state, job.base, loadId);
     } catch (error) {
-      await pkg.writer.discard();
-      throw new PipelineStepFailed(
-        "extract",
-        loadId,
-        explainPermission(error, "write", this.workingDir),
-      );
+      return await this.#abandonPackage(pkg, error);
     }
 
     this.#report({ stage: "commit", message: `committing ${loadId}`, loadId });
@@ -952,12 +947,7 @@ export class Pipeline {
       faultPoint("local_state");
       pending = { loadId, dir: join(this.workingDir, "load", loadId), manifest };
     } catch (error) {
-      await pkg.writer.discard();
-      throw new PipelineStepFailed(
-        "extract",
-        loadId,
-        explainPermission(error, "write", this.workingDir),
-      );
+      return await this.#abandonPackage(pkg, error);
     }
     await this.#loadPackage(store, pending);
     for (const [name, hints] of pkg.tables) {
@@ -970,6 +960,20 @@ export class Pipeline {
       await this.#store.save(state);
     }
     return loadId;
+  }
+
+  /**
+   * Discards a package that will not be committed and fails the run's extract step with `error`
+   * (passed through when it already is a step failure, e.g. of a checkpoint).
+   */
+  async #abandonPackage(pkg: ExtractPackage, error: unknown): Promise<never> {
+    await pkg.writer.discard();
+    if (error instanceof PipelineStepFailed) throw error;
+    throw new PipelineStepFailed(
+      "extract",
+      pkg.loadId,
+      explainPermission(error, "write", this.workingDir),
+    );
   }
 
   /**
@@ -1132,13 +1136,7 @@ export class Pipeline {
       this.#applyProps(working, sources);
     } catch (error) {
       controller.abort(error);
-      await run.pkg.writer.discard();
-      if (error instanceof PipelineStepFailed) throw error; // a checkpoint failed to commit
-      throw new PipelineStepFailed(
-        "extract",
-        run.pkg.loadId,
-        explainPermission(error, "write", this.workingDir),
-      );
+      await this.#abandonPackage(run.pkg, error);
     }
     controller.abort();
     const loadId = await this.#commit({

@@ -150,3 +150,26 @@ Deno.test("rowOrder closes an unbounded sync generator too, running its finally"
   assert.deepEqual(info.rowCounts, { endless: 4 }); // 1, 1.5, 2, 2.5: the end value 3 is open
   assert.equal(closed, true);
 });
+
+Deno.test("rowOrder cancels a ReadableStream resource once out of range", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("inc_close_stream");
+  let cancelled = false;
+  let id = 0;
+  const endless = dlt.resource(() =>
+    new ReadableStream<Record<string, unknown>>({
+      pull(controller) {
+        id++;
+        controller.enqueue({ id });
+      },
+      cancel() {
+        cancelled = true;
+      },
+    }), {
+    name: "endless",
+    incremental: dlt.incremental<number>("id", { initialValue: 0, endValue: 4, rowOrder: "asc" }),
+  });
+  const info = await pipeline.run(endless);
+  assert.deepEqual(info.rowCounts, { endless: 3 });
+  assert.equal(cancelled, true);
+});
