@@ -119,7 +119,7 @@ export type {
   ResourceState,
   SourceState,
 } from "./src/state/state_document.ts";
-export type { Bucket, BucketEntry } from "./src/storage/bucket.ts";
+export type { Bucket, BucketEntry, BucketListOptions } from "./src/storage/bucket.ts";
 
 /**
  * The destinations, as in dlt's `dlt.destinations`.

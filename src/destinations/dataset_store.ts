@@ -122,6 +122,15 @@ export class DatasetStore {
     this.datasetName = validateName("dataset", datasetName);
   }
 
+  async #append(path: string, bytes: Uint8Array): Promise<void> {
+    if (!this.bucket.appendLine) {
+      throw new ConfigurationError(
+        `Use a bucket that can append lines: "${this.bucket.url}" cannot`,
+      );
+    }
+    await this.bucket.appendLine(path, bytes);
+  }
+
   /** The bucket path of a file of the dataset. */
   path(...segments: string[]): string {
     return [this.datasetName, ...segments].join("/");
@@ -317,11 +326,11 @@ export class DatasetStore {
         version_hash: schema.version_hash,
         schema: JSON.stringify(schema),
       };
-      await this.bucket.appendLine(this.path(`${VERSION_TABLE}.jsonl`), line(row));
+      await this.#append(this.path(`${VERSION_TABLE}.jsonl`), line(row));
       onStep("schema_row");
     }
     if (pkg.stateRow && !(await this.#hasStateRow(pkg.pipelineName, pkg.loadId))) {
-      await this.bucket.appendLine(this.path(`${STATE_TABLE}.jsonl`), line(pkg.stateRow));
+      await this.#append(this.path(`${STATE_TABLE}.jsonl`), line(pkg.stateRow));
       onStep("state_row");
     }
     onStep("before_loads_row");
@@ -427,7 +436,7 @@ export class DatasetStore {
       schema_version_hash: schemaVersionHash,
       pipeline_name: pipelineName,
     };
-    await this.bucket.appendLine(this.path(`${LOADS_TABLE}.jsonl`), line(row));
+    await this.#append(this.path(`${LOADS_TABLE}.jsonl`), line(row));
   }
 
   /** Every committed (and not reverted) load, in commit order, keyed by load id. */

@@ -6,8 +6,8 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Bucket, BucketEntry } from "./bucket.ts";
-import { bucketPathSegments } from "./bucket.ts";
+import type { Bucket, BucketEntry, BucketListOptions } from "./bucket.ts";
+import { bucketPathSegments, compareNames } from "./bucket.ts";
 import { ConfigurationError } from "../errors.ts";
 import { fsyncDir, writeFileAtomic } from "./atomic_file.ts";
 
@@ -38,18 +38,20 @@ export class LocalBucket implements Bucket {
     return join(this.root, ...bucketPathSegments(path));
   }
 
-  async list(dir: string): Promise<BucketEntry[]> {
+  async list(dir: string, options: BucketListOptions = {}): Promise<BucketEntry[]> {
     const entries: BucketEntry[] = [];
+    const after = options.startAfter;
     try {
       for await (const entry of Deno.readDir(dir === "" ? this.root : this.#path(dir))) {
         if (entry.name.endsWith(".tmp")) continue;
+        if (after !== undefined && entry.name <= after) continue;
         entries.push({ name: entry.name, isDirectory: entry.isDirectory });
       }
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return [];
       throw error;
     }
-    return entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    return entries.sort((a, b) => compareNames(a.name, b.name));
   }
 
   async size(path: string): Promise<number | undefined> {
