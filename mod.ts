@@ -35,7 +35,7 @@ import { filesystem } from "./src/destinations/filesystem.ts";
 import { incremental } from "./src/incremental/incremental.ts";
 
 export * from "./src/errors.ts";
-export { type Current, current, resetResourceState } from "./src/pipeline/context.ts";
+export { type Current, current, resetResourceState } from "./src/pipeline/current.ts";
 export {
   attach,
   type CheckpointEvery,

@@ -12,9 +12,12 @@ import { ConfigurationError } from "../errors.ts";
 import type { PipelineState } from "../state/state_document.ts";
 import { readRowsBackward, readRowsForward } from "./jsonl.ts";
 import {
+  compareLoadIds,
   decodeStateRow,
   isLoadRow,
   isStateRow,
+  LOAD_COMPLETED,
+  LOAD_REVERTED,
   type LoadRow,
   LOADS_TABLE,
   STATE_TABLE,
@@ -22,61 +25,15 @@ import {
   VERSION_TABLE,
   type VersionRow,
 } from "./dlt_tables.ts";
-import type { Schema, WriteDisposition } from "./schema.ts";
-import { DatasetTable } from "./dataset.ts";
+import type { Schema } from "./schema.ts";
+import type { PackageToLoad } from "./package_to_load.ts";
+import { DropLinesStream } from "./_drop_lines_stream.ts";
+import { findNewestCommittedStateRow } from "./_state_lookup.ts";
+
+export { compareLoadIds, LOAD_COMPLETED, LOAD_REVERTED } from "./dlt_tables.ts";
+export type { PackageFile, PackageTable, PackageToLoad } from "./package_to_load.ts";
 
 const encoder = new TextEncoder();
-
-/** One file of a table in a load package. */
-export interface PackageFile {
-  /** Rows in the file. */
-  rows: number;
-  /** Opens the file's bytes (JSONL, one row a line). */
-  open(): Promise<ReadableStream<Uint8Array>>;
-  /** The file on the local file system, when it is one (lets a local bucket link it). */
-  localPath?: string;
-}
-
-/** One table of a load package. */
-export interface PackageTable {
-  /** The table name. */
-  name: string;
-  /** How the table takes the rows. */
-  writeDisposition: WriteDisposition;
-  /** The primary key, for merge. */
-  primaryKey?: string[];
-  /**
-   * The load starts the table over: rows of earlier loads are no longer visible (replace
-   * dispositions, refresh and drop).
-   */
-  reset?: boolean;
-  /** The files, in order. */
-  files: PackageFile[];
-  /** Merge tables: opens the distinct keys of the load (one JSON value a line). */
-  openKeys?: () => Promise<ReadableStream<Uint8Array>>;
-  /** Merge tables: the keys file on the local file system, when it is one. */
-  keysLocalPath?: string;
-  /** Merge tables: line numbers (across the files) that a later row of the load overwrites. */
-  supersededLines?: readonly number[];
-}
-
-/** What the destination needs to load one package. */
-export interface PackageToLoad {
-  /** The load id. */
-  loadId: string;
-  /** The pipeline that made it. */
-  pipelineName: string;
-  /** The default schema (source) name of the load. */
-  schemaName: string;
-  /** The hash of that schema at this load. */
-  schemaVersionHash: string | null;
-  /** The tables. */
-  tables: PackageTable[];
-  /** The state row, when the state changed. */
-  stateRow?: StateRow;
-  /** Schemas that changed in this load. */
-  schemas: Schema[];
-}
 
 /** The newest committed state of a pipeline, with the row that carried it. */
 export interface CommittedState {
@@ -85,11 +42,6 @@ export interface CommittedState {
   /** The row as stored. */
   row: StateRow;
 }
-
-/** Status of a `_dlt_loads` row: committed. */
-export const LOAD_COMPLETED = 0;
-/** Status of a `_dlt_loads` row appended later for a committed load: its rows are withdrawn. */
-export const LOAD_REVERTED = 2;
 
 /** A committed table file: `<table>/<loadId>.<n>.jsonl`. */
 export interface TableFile {
@@ -103,11 +55,6 @@ export interface TableFile {
 
 const TABLE_FILE = /^(.+)\.(\d+)\.jsonl$/;
 const RESET_MARKER = /^(.+)\.reset$/;
-
-/** Compares load ids (increasing, sortable strings). */
-export function compareLoadIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** One dataset (`<bucket>/<datasetName>/`) of a bucket. */
 export class DatasetStore {
@@ -129,6 +76,11 @@ export class DatasetStore {
       );
     }
     await this.bucket.appendLine(path, bytes);
+  }
+
+  /** Where the bucket is (for messages; never a secret). */
+  get url(): string {
+    return this.bucket.url;
   }
 
   /** The bucket path of a file of the dataset. */
@@ -168,73 +120,15 @@ export class DatasetStore {
 
   /**
    * The state row of the newest state of `pipelineName` whose load is committed (has a
-   * `_dlt_loads` row). Reads both files from their ends: the cost depends on how many rows other
-   * pipelines appended since this pipeline's last commit, not on the length of the history.
+   * `_dlt_loads` row), read from the ends of both files (see `_state_lookup.ts`).
    */
-  async newestCommittedStateRow(pipelineName: string): Promise<StateRow | undefined> {
-    const states = readRowsBackward(this.bucket, this.path(`${STATE_TABLE}.jsonl`));
-    const loads = readRowsBackward(this.bucket, this.path(`${LOADS_TABLE}.jsonl`));
-    const seen = new Set<string>(); // committed load ids of this pipeline met so far
-    const reverted = new Set<string>(); // loads withdrawn by a later row
-    let candidate: StateRow | undefined;
-    let loadsDone = false;
-    try {
-      while (true) {
-        if (!candidate) {
-          const next = await this.#nextStateRow(states, pipelineName);
-          if (!next) return undefined;
-          candidate = next;
-        }
-        if (reverted.has(candidate._dlt_load_id)) {
-          candidate = undefined;
-          continue;
-        }
-        if (seen.has(candidate._dlt_load_id)) {
-          return candidate;
-        }
-        if (loadsDone) {
-          candidate = undefined;
-          continue;
-        }
-        const step = await loads.next();
-        if (step.done) {
-          loadsDone = true;
-          continue;
-        }
-        const load = step.value;
-        if (!isLoadRow(load)) continue;
-        if (load.pipeline_name !== undefined && load.pipeline_name !== pipelineName) continue;
-        if (load.status === LOAD_REVERTED) {
-          reverted.add(load.load_id);
-          if (load.load_id === candidate._dlt_load_id) candidate = undefined;
-          continue;
-        }
-        if (load.status !== LOAD_COMPLETED || reverted.has(load.load_id)) continue;
-        seen.add(load.load_id);
-        if (load.load_id === candidate._dlt_load_id) continue; // found on the next turn
-        if (
-          load.pipeline_name === pipelineName &&
-          compareLoadIds(load.load_id, candidate._dlt_load_id) < 0
-        ) {
-          // An older load of this pipeline committed after the candidate's: the candidate never was.
-          candidate = undefined;
-        }
-      }
-    } finally {
-      await states.return(undefined);
-      await loads.return(undefined);
-    }
-  }
-
-  async #nextStateRow(
-    states: AsyncGenerator<Record<string, unknown>>,
-    pipelineName: string,
-  ): Promise<StateRow | undefined> {
-    for (let step = await states.next(); !step.done; step = await states.next()) {
-      const row = step.value;
-      if (isStateRow(row) && row.pipeline_name === pipelineName) return row;
-    }
-    return undefined;
+  newestCommittedStateRow(pipelineName: string): Promise<StateRow | undefined> {
+    return findNewestCommittedStateRow(
+      this.bucket,
+      this.path(`${STATE_TABLE}.jsonl`),
+      this.path(`${LOADS_TABLE}.jsonl`),
+      pipelineName,
+    );
   }
 
   /** Whether `loadId` of `pipelineName` has its `_dlt_loads` row (reads from the end). */
@@ -334,7 +228,7 @@ export class DatasetStore {
       onStep("state_row");
     }
     onStep("before_loads_row");
-    await this.#appendLoadRow(
+    await this.appendLoadRow(
       pkg.loadId,
       pkg.pipelineName,
       pkg.schemaName,
@@ -343,7 +237,7 @@ export class DatasetStore {
     );
     onStep("loads_row");
     for (const table of pkg.tables) {
-      if (table.reset) await this.#deleteFilesBefore(table.name, pkg.loadId);
+      if (table.reset) await this.deleteFilesBefore(table.name, pkg.loadId);
     }
   }
 
@@ -351,53 +245,13 @@ export class DatasetStore {
    * Once a reset of `table` is committed, files of earlier loads are invisible: delete them to
    * free space. Readers never depend on this (a crash before it changes nothing they see).
    */
-  async #deleteFilesBefore(table: string, loadId: string): Promise<void> {
+  async deleteFilesBefore(table: string, loadId: string): Promise<void> {
     for (const entry of await this.bucket.list(this.path(table))) {
       const id = entry.name.split(".").slice(0, 2).join(".");
       if (!entry.isDirectory && compareLoadIds(id, loadId) < 0) {
         await this.bucket.delete(this.path(table, entry.name));
       }
     }
-  }
-
-  /**
-   * Rewrites a merge table as one file of the rows a reader sees, committed as a load of its own
-   * (`loadId`) that resets the table; the files of earlier loads are deleted. Readers then hold no
-   * keys for the loads folded in. Rows keep their `_dlt_load_id`. Returns the rows written.
-   */
-  async compactTable(
-    table: string,
-    loadId: string,
-    pipelineName: string,
-    schemaName: string,
-  ): Promise<number> {
-    const dir = validateName("table", table);
-    const source = new DatasetTable(this, table).rows();
-    let rows = 0;
-    const bytes = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        let text = "";
-        for (let i = 0; i < 1000; i++) {
-          const step = await source.next();
-          if (step.done) {
-            if (text.length > 0) controller.enqueue(encoder.encode(text));
-            controller.close();
-            return;
-          }
-          text += JSON.stringify(step.value) + "\n";
-          rows++;
-        }
-        controller.enqueue(encoder.encode(text));
-      },
-      async cancel() {
-        await source.return(undefined);
-      },
-    });
-    await this.bucket.write(this.path(dir, `${loadId}.0.jsonl`), bytes);
-    await this.bucket.write(this.path(dir, `${loadId}.reset`), new Uint8Array(0));
-    await this.#appendLoadRow(loadId, pipelineName, schemaName, LOAD_COMPLETED, null);
-    await this.#deleteFilesBefore(table, loadId);
-    return rows;
   }
 
   /** How many committed loads a reader of `table` goes through (since its newest reset). */
@@ -416,12 +270,12 @@ export class DatasetStore {
     loadIds: readonly string[],
   ): Promise<void> {
     for (const loadId of loadIds) {
-      await this.#appendLoadRow(loadId, pipelineName, schemaName, LOAD_REVERTED, null);
+      await this.appendLoadRow(loadId, pipelineName, schemaName, LOAD_REVERTED, null);
     }
   }
 
   /** Appends one `_dlt_loads` row: a load's commit marker, or its withdrawal. */
-  async #appendLoadRow(
+  async appendLoadRow(
     loadId: string,
     pipelineName: string,
     schemaName: string,
@@ -452,6 +306,28 @@ export class DatasetStore {
       else if (row.status === LOAD_REVERTED) loads.delete(row.load_id);
     }
     return loads;
+  }
+
+  /** The committed loads of `pipelineName`, oldest first. */
+  async loadsOf(pipelineName: string): Promise<LoadRow[]> {
+    return [...(await this.committedLoads()).values()]
+      .filter((load) => load.pipeline_name === pipelineName)
+      .sort((a, b) => compareLoadIds(a.load_id, b.load_id));
+  }
+
+  /** The state rows of `pipelineName` whose loads are committed, oldest load first. */
+  async committedStateRows(pipelineName: string): Promise<StateRow[]> {
+    const committed = await this.committedLoads();
+    const rows: StateRow[] = [];
+    for await (
+      const row of readRowsForward(this.bucket, this.path(`${STATE_TABLE}.jsonl`), {
+        skipInvalid: true,
+      })
+    ) {
+      if (!isStateRow(row) || row.pipeline_name !== pipelineName) continue;
+      if (committed.has(row._dlt_load_id)) rows.push(row);
+    }
+    return rows.sort((a, b) => compareLoadIds(a._dlt_load_id, b._dlt_load_id));
   }
 
   /** The names of the data tables that have a folder in the dataset. */
@@ -545,33 +421,6 @@ export class DatasetStore {
     return files
       .filter((file) => compareLoadIds(file.loadId, resetAt) >= 0)
       .sort((a, b) => compareLoadIds(a.loadId, b.loadId) || a.index - b.index);
-  }
-}
-
-/**
- * Drops the lines whose numbers (counted from `firstLine`) are in the sorted list `drop`: the rows
- * of a merge table that a later row with the same key overwrote within the same load.
- */
-class DropLinesStream extends TransformStream<Uint8Array, Uint8Array> {
-  constructor(drop: readonly number[], firstLine: number) {
-    let line = firstLine;
-    let next = 0; // index into drop
-    while (next < drop.length && drop[next] < firstLine) next++;
-    let dropping = next < drop.length && drop[next] === line;
-    super({
-      transform(chunk, controller) {
-        let start = 0;
-        for (let i = 0; i < chunk.length; i++) {
-          if (chunk[i] !== 0x0a) continue;
-          if (!dropping && i + 1 > start) controller.enqueue(chunk.slice(start, i + 1));
-          if (dropping) next++;
-          start = i + 1;
-          line++;
-          dropping = next < drop.length && drop[next] === line;
-        }
-        if (start < chunk.length && !dropping) controller.enqueue(chunk.slice(start));
-      },
-    });
   }
 }
 

@@ -15,6 +15,16 @@ export const STATE_TABLE = "_dlt_pipeline_state";
 export const LOADS_TABLE = "_dlt_loads";
 /** Name of the schema version table. */
 export const VERSION_TABLE = "_dlt_version";
+/** Status of a `_dlt_loads` row: committed. */
+export const LOAD_COMPLETED = 0;
+/** Status of a `_dlt_loads` row appended later for a committed load: its rows are withdrawn. */
+export const LOAD_REVERTED = 2;
+
+/** Compares load ids (increasing, sortable strings). */
+export function compareLoadIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The library's own tables, readable through the dataset but never written by users. */
 export const DLT_TABLES: readonly string[] = [STATE_TABLE, LOADS_TABLE, VERSION_TABLE];
 

@@ -52,6 +52,11 @@ export class FilesystemDestination {
   readonly bucketUrl: string;
   /** The storage behind it. */
   readonly bucket: Bucket;
+  /**
+   * Where the destination is, as the working dir records it: `bucketUrl`, made absolute when it
+   * is a relative local path (so that another script, started elsewhere, finds the same folder).
+   */
+  readonly location: string;
 
   /** Use {@linkcode filesystem} instead. */
   constructor(options: FilesystemDestinationOptions) {
@@ -65,7 +70,14 @@ export class FilesystemDestination {
     }
     this.bucketUrl = options.bucketUrl;
     this.destinationName = options.destinationName ?? null;
-    this.bucket = options.bucket ?? new LocalBucket(options.bucketUrl);
+    if (options.bucket) {
+      this.bucket = options.bucket;
+      this.location = options.bucketUrl;
+    } else {
+      const local = new LocalBucket(options.bucketUrl);
+      this.bucket = local;
+      this.location = local.root;
+    }
   }
 }
 

@@ -1,20 +1,14 @@
 /**
- * The extract step: runs each resource inside its run context, passes its rows through the
- * incremental filter, infers the schema and writes the rows into the current load package.
- * Nothing here touches the committed state: resources write to the run's working copy.
+ * Step 4 of the run protocol, extract: runs each resource of each source inside its run context,
+ * passes its rows through the incremental filter and writes them into the current load package
+ * (`_row_writer.ts`). Nothing here touches the committed state: resources write to the run's
+ * working copy, and a failure discards the package and every state change of the run.
  *
  * @module
  */
-import { ConfigurationError, InvalidRowError } from "../errors.ts";
-import { validateName } from "../storage/names.ts";
-import type { PipelineState } from "../state/state_document.ts";
-import {
-  ensureTable,
-  newSchema,
-  type Schema,
-  TableObserver,
-  type WriteDisposition,
-} from "../destinations/schema.ts";
+import { ConfigurationError } from "../errors.ts";
+import { cloneState, type PipelineState } from "../state/state_document.ts";
+import { newSchema, type Schema } from "../destinations/schema.ts";
 import type { BoundIncremental, Incremental } from "../incremental/incremental.ts";
 import {
   resourceStateFor,
@@ -23,94 +17,64 @@ import {
   sourceStateFor,
   writableSourceState,
 } from "./context.ts";
-import type { Resource, ResourceContext, Row } from "./resource.ts";
+import type { Resource, ResourceContext } from "./resource.ts";
 import type { Source } from "./source.ts";
-import type { PackageWriter, TableSink } from "./load_package.ts";
-import type { Pipeline } from "./pipeline.ts";
-import { applyRefresh, type DroppedTable, type RefreshMode } from "./drop.ts";
+import { applyRefresh } from "./drop.ts";
+import type { PipelineEnv } from "./_env.ts";
+import { finishState } from "./_finish_state.ts";
+import { abandonPackage } from "./commit.ts";
+import { type ExtractRun, newPackage, registerResets } from "./extract_run.ts";
+import type { RunOptions } from "./options.ts";
+import { ResourceExtractor } from "./_row_writer.ts";
 
-/** Hints of a table as the package manifest records them. */
-export interface TableHints {
-  /** How the table takes rows. */
-  writeDisposition: WriteDisposition;
-  /** Primary key columns. */
-  primaryKey: string[];
-  /** The resource that fills it (empty when only a refresh or drop touched it). */
-  resource: string;
-  /** The source (schema) it belongs to. */
-  sourceName: string;
-  /** The load starts the table over (replace, refresh, drop). */
-  reset: boolean;
-}
+export type { ExtractPackage, ExtractRun, TableHints } from "./extract_run.ts";
 
-/** The package rows currently go to; replaced after each checkpoint. */
-export interface ExtractPackage {
-  /** The package writer. */
-  writer: PackageWriter;
-  /** Its load id (goes into every row). */
-  loadId: string;
-  /** Tables it touches, with their hints. */
-  tables: Map<string, TableHints>;
-}
-
-/** Everything one extract needs and produces. */
-export interface ExtractRun {
-  /** The running pipeline. */
-  pipeline: Pipeline;
-  /** The working copy of the state. */
-  state: PipelineState;
-  /** The current package. */
-  pkg: ExtractPackage;
-  /** Working copies of the schemas, by source name. */
-  schemas: Map<string, Schema>;
-  /** Tables reset by an earlier (checkpoint) package of this run: not reset again. */
-  resetDone: Set<string>;
-  /** The refresh mode of this run. */
-  refresh?: RefreshMode;
-  /** When the run started. */
-  startedAt: Date;
-  /** Aborted when the run stops. */
-  signal: AbortSignal;
-  /** Warnings go here. */
-  warn: (message: string) => void;
-  /**
-   * Called when a resource has yielded an item, before the item is written: the state then
-   * holds every change the resource made for the items before it (checkpoints commit here).
-   */
-  beforeItem?: (resource: string) => void | Promise<void>;
-  /** Called after an item was written (progress). */
-  afterItem?: (resource: string, rows: number) => void;
-}
-
-/** Registers `name` in the current package with `hints`, reset once per run at most. */
-export function registerTable(
-  run: ExtractRun,
-  name: string,
-  hints: Omit<TableHints, "reset">,
-  reset: boolean,
-): TableHints {
-  const existing = run.pkg.tables.get(name);
-  const entry: TableHints = {
-    ...hints,
-    reset: (existing?.reset ?? false) || (reset && !run.resetDone.has(name)),
+/** A run ready to extract `sources` from the committed state `base`. */
+export function newExtractRun(
+  env: PipelineEnv,
+  base: PipelineState,
+  sources: readonly Source[],
+  options: {
+    schemas: Map<string, Schema>;
+    startedAt: Date;
+    refresh?: RunOptions["refresh"];
+    pipeline: unknown;
+  },
+): ExtractRun {
+  const stop = new AbortController();
+  return {
+    pipeline: options.pipeline,
+    state: cloneState(base),
+    base,
+    sourceNames: sources.map((source) => source.name),
+    pkg: newPackage(env.workingDir),
+    schemas: options.schemas,
+    resetDone: new Set(),
+    refresh: options.refresh,
+    startedAt: options.startedAt,
+    signal: stop.signal,
+    stop: (reason) => stop.abort(reason),
+    warn: (message) => env.logger.warn(message),
   };
-  run.pkg.tables.set(name, entry);
-  return entry;
 }
 
-/** Registers dropped or truncated tables in the current package, to be reset at load. */
-export function registerResets(
+/**
+ * Extracts every source of the run, in order, and finishes the working state for the commit.
+ * On failure the current package is discarded and the run fails with step `"extract"`.
+ */
+export async function extractSources(
+  env: PipelineEnv,
   run: ExtractRun,
-  sourceName: string,
-  tables: readonly DroppedTable[],
-): void {
-  for (const { name, table } of tables) {
-    registerTable(run, name, {
-      writeDisposition: table.write_disposition,
-      primaryKey: table.primary_key ?? [],
-      resource: "",
-      sourceName,
-    }, true);
+  sources: readonly Source[],
+): Promise<void> {
+  try {
+    for (const source of sources) await extractSource(source, run);
+    finishState(env, run.state, run);
+  } catch (error) {
+    run.stop(error);
+    await abandonPackage(env, run.pkg, error);
+  } finally {
+    run.stop();
   }
 }
 
@@ -145,191 +109,6 @@ export async function extractSource(source: Source, run: ExtractRun): Promise<vo
   }
   for (const resource of resources) {
     await extractResource(resource, source.name, schema, run);
-  }
-}
-
-function describeItem(item: unknown): string {
-  if (item === null) return "null";
-  if (typeof item !== "object") return `a ${typeof item} (${String(item).slice(0, 40)})`;
-  if (Array.isArray(item)) return "a nested array";
-  return `an instance of ${item.constructor?.name ?? "a class"}`;
-}
-
-function isRow(item: unknown): item is Row {
-  if (item === null || typeof item !== "object") return false;
-  const proto = Object.getPrototypeOf(item);
-  return proto === Object.prototype || proto === null;
-}
-
-function randomPrefix(): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  let out = "";
-  for (const byte of bytes) out += alphabet[byte & 63];
-  return out;
-}
-
-interface TableEntry {
-  sink: TableSink;
-  observer: TableObserver;
-  /** Merge tables: the row's primary key as a string. */
-  keyOf?: (row: Row) => string;
-}
-
-/** The merge key of a row as a string: the same on the JS object and on the row read back. */
-export function mergeKeyOf(columns: readonly string[], table: string): (row: Row) => string {
-  const missing = (column: string, row: Row): never => {
-    throw new InvalidRowError(
-      table,
-      `a row without primary key column "${column}" (${JSON.stringify(row).slice(0, 120)})`,
-    );
-  };
-  if (columns.length === 1) {
-    const [column] = columns;
-    return (row) => {
-      const value = row[column];
-      if (value === undefined || value === null) missing(column, row);
-      return JSON.stringify(value);
-    };
-  }
-  return (row) =>
-    JSON.stringify(columns.map((column) => {
-      const value = row[column];
-      if (value === undefined || value === null) missing(column, row);
-      return value;
-    }));
-}
-
-class ResourceExtractor {
-  readonly #resource: Resource<object, unknown>;
-  readonly #run: ExtractRun;
-  readonly #schema: Schema;
-  readonly #sourceName: string;
-  readonly #idPrefix = randomPrefix();
-  #rowCounter = 0;
-  #pkg: ExtractPackage | undefined;
-  /** `"_dlt_load_id":"<loadId>","_dlt_id":"` as bytes, appended to every row. */
-  #members = new Uint8Array(0);
-  readonly #tables = new Map<string, TableEntry>();
-  readonly #staticTable: string | undefined;
-  readonly #tableFn: ((row: Row) => string) | undefined;
-
-  constructor(
-    resource: Resource<object, unknown>,
-    sourceName: string,
-    schema: Schema,
-    run: ExtractRun,
-  ) {
-    this.#resource = resource;
-    this.#run = run;
-    this.#schema = schema;
-    this.#sourceName = sourceName;
-    if (typeof resource.tableName === "string") {
-      this.#staticTable = validateName("table", resource.tableName);
-    } else this.#tableFn = resource.tableName;
-  }
-
-  /** Registers a replace resource's static table, so that a run that yields nothing empties it. */
-  registerReplacedTable(): void {
-    if (this.#staticTable && this.#resource.writeDisposition === "replace") {
-      this.#table(this.#staticTable);
-    }
-  }
-
-  /** Follows the run to a new package after a checkpoint. */
-  #syncPackage(): void {
-    const pkg = this.#run.pkg;
-    if (pkg === this.#pkg) return;
-    this.#pkg = pkg;
-    this.#tables.clear();
-    this.#members = new TextEncoder().encode(
-      `"_dlt_load_id":${JSON.stringify(pkg.loadId)},"_dlt_id":"`,
-    );
-  }
-
-  #table(name: string): TableEntry {
-    this.#syncPackage();
-    let entry = this.#tables.get(name);
-    if (entry) return entry;
-    const resource = this.#resource;
-    const known = this.#run.pkg.tables.get(name);
-    if (
-      known && known.resource !== "" && (known.writeDisposition !== resource.writeDisposition ||
-        known.sourceName !== this.#sourceName)
-    ) {
-      throw new ConfigurationError(
-        `Give table "${name}" one write disposition and one source: resource "${resource.name}" writes it with "${resource.writeDisposition}" but "${known.resource}" used "${known.writeDisposition}" (source "${known.sourceName}")`,
-      );
-    }
-    const primaryKey = [...resource.primaryKey];
-    registerTable(this.#run, name, {
-      writeDisposition: resource.writeDisposition,
-      primaryKey,
-      resource: resource.name,
-      sourceName: this.#sourceName,
-    }, resource.writeDisposition === "replace");
-    const table = ensureTable(this.#schema, name, {
-      writeDisposition: resource.writeDisposition,
-      primaryKey,
-      resource: resource.name,
-    });
-    entry = {
-      sink: this.#run.pkg.writer.sink(name),
-      observer: new TableObserver(table, () => {}),
-      ...(resource.writeDisposition === "merge" && primaryKey.length > 0
-        ? { keyOf: mergeKeyOf(primaryKey, name) }
-        : {}),
-    };
-    this.#tables.set(name, entry);
-    return entry;
-  }
-
-  #tableNameOf(row: Row): string {
-    const name = this.#tableFn!(row);
-    if (this.#tables.has(name)) return name;
-    return validateName("table", name);
-  }
-
-  writeRow(row: unknown): void {
-    if (!isRow(row)) {
-      throw new InvalidRowError(this.#resource.name, describeItem(row));
-    }
-    if (this.#run.pkg !== this.#pkg) this.#syncPackage();
-    const tableName = this.#staticTable ?? this.#tableNameOf(row);
-    const { sink, observer, keyOf } = this.#tables.get(tableName) ?? this.#table(tableName);
-    observer.observe(row);
-    let json: string;
-    try {
-      json = JSON.stringify(row);
-    } catch (error) {
-      throw new InvalidRowError(tableName, (error as Error).message);
-    }
-    const id = this.#idPrefix + (this.#rowCounter++).toString(36);
-    sink.writeRow(json, this.#members, id, keyOf?.(row));
-  }
-
-  /** Writes one yielded item (a row or a page); returns the rows written. */
-  writeItem(item: unknown, bound: BoundIncremental<unknown> | undefined): number {
-    if (Array.isArray(item)) {
-      const rows = bound ? bound.filterPage(this.#checkPage(item)) : item;
-      for (let i = 0; i < rows.length; i++) this.writeRow(rows[i]);
-      return rows.length;
-    }
-    if (bound) {
-      if (!isRow(item)) throw new InvalidRowError(this.#resource.name, describeItem(item));
-      const rows = bound.filterPage([item]);
-      if (rows.length > 0) this.writeRow(rows[0]);
-      return rows.length;
-    }
-    this.writeRow(item);
-    return 1;
-  }
-
-  #checkPage(page: unknown[]): Row[] {
-    for (const row of page) {
-      if (!isRow(row)) throw new InvalidRowError(this.#resource.name, describeItem(row));
-    }
-    return page as Row[];
   }
 }
 

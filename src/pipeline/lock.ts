@@ -6,27 +6,12 @@
  * @module
  */
 import { join } from "node:path";
-import { PipelineLockedError } from "../errors.ts";
+import { MissingPermissionError, PipelineLockedError, PipelineStepFailed } from "../errors.ts";
+import type { PipelineEnv } from "./_env.ts";
+import type { LockWait } from "./options.ts";
 
-/**
- * How to wait for the lock: not at all (fail fast), until free, or up to `timeoutMs`.
- *
- * @example Waiting up to five seconds for another run
- * ```ts
- * import * as dlt from "../../mod.ts";
- *
- * const dir = await Deno.makeTempDir();
- * const p = dlt.pipeline({
- *   pipelineName: "items",
- *   pipelinesDir: `${dir}/pipelines`,
- *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
- * });
- * const wait: dlt.LockWait = { timeoutMs: 5_000 };
- * const info = await p.run([{ id: 1 }], { tableName: "items", wait });
- * console.log(info.rowCounts); // { items: 1 }
- * ```
- */
-export type LockWait = boolean | { timeoutMs: number };
+export type { LockWait } from "./options.ts";
+import { explainPermission } from "./_permissions.ts";
 
 /** A held pipeline lock; release it with `release()` or `using`. */
 export class PipelineLock implements Disposable {
@@ -96,5 +81,31 @@ async function readPid(path: string): Promise<number | undefined> {
     return Number.isFinite(pid) ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Step 1 and 7 of the run protocol: takes the pipeline lock, runs `fn`, releases the lock. A
+ * failure to take it is a {@linkcode PipelineLockedError}, a `MissingPermissionError`, or a
+ * failure of step `"sync"`.
+ */
+export async function withPipelineLock<T>(
+  env: PipelineEnv,
+  wait: LockWait | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  let lock: PipelineLock;
+  try {
+    lock = await PipelineLock.acquire(env.workingDir, env.pipelineName, wait ?? false);
+  } catch (error) {
+    if (error instanceof PipelineLockedError) throw error;
+    const cause = explainPermission(error, "write", env.pipelinesDir);
+    if (cause instanceof MissingPermissionError) throw cause;
+    throw new PipelineStepFailed("sync", undefined, cause);
+  }
+  try {
+    return await fn();
+  } finally {
+    lock.release();
   }
 }

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../storage/atomic_file.ts";
 import type { Schema } from "../destinations/schema.ts";
+import type { PipelineEnv } from "./_env.ts";
 
 /** `<workingDir>/pipeline.json`. */
 export interface PipelineRecord {
@@ -63,4 +64,27 @@ export async function saveSchemas(workingDir: string, schemas: Map<string, Schem
     join(workingDir, "schemas.json"),
     encoder.encode(JSON.stringify(Object.fromEntries(schemas), null, 1) + "\n"),
   );
+}
+
+/**
+ * Records the destination in the working dir, so that `attach()` and the command line can open
+ * the pipeline by name, with the working dir's id (the owner of its state version claims).
+ * Returns that id.
+ */
+export async function recordWorkingDir(env: PipelineEnv): Promise<string> {
+  const destination = env.destination;
+  const id = readPipelineRecord(env.workingDir)?.working_dir_id ?? crypto.randomUUID();
+  await writePipelineRecord(env.workingDir, {
+    pipeline_name: env.pipelineName,
+    dataset_name: env.datasetName,
+    destination: destination
+      ? {
+        type: destination.destinationType,
+        bucket_url: destination.location,
+        name: destination.destinationName,
+      }
+      : null,
+    working_dir_id: id,
+  });
+  return id;
 }

@@ -1,0 +1,119 @@
+/**
+ * Step 2 of the run protocol, sync: when the local state is missing, damaged or older than the
+ * destination's newest *committed* state, adopt that state (and its schemas). The usual case, a
+ * local state as new as the destination's, reads only the newest state row and decodes nothing.
+ *
+ * @module
+ */
+import { PipelineStepFailed, StateFileCorruptedError } from "../errors.ts";
+import { newPipelineState, type PipelineState } from "../state/state_document.ts";
+import type { DatasetStore } from "../destinations/dataset_store.ts";
+import { decodeStateRow } from "../destinations/dlt_tables.ts";
+import type { Schema } from "../destinations/schema.ts";
+import type { PipelineEnv } from "./_env.ts";
+import { explainPermission } from "./_permissions.ts";
+import { discardUnfinishedPackages } from "./load_package.ts";
+import { saveSchemas } from "./working_dir.ts";
+
+/** The local state as read from `state.json`, with the damage found, if any. */
+export interface LocalStateReading {
+  /** The state, or `undefined` when there is none (or it is damaged). */
+  state: PipelineState | undefined;
+  /** Why the file cannot be used, when it is damaged. */
+  damaged?: StateFileCorruptedError;
+}
+
+/** Reads the local state; a damaged file is reported and treated as missing. */
+export function readLocalState(env: PipelineEnv): LocalStateReading {
+  try {
+    return { state: env.localStore.load() };
+  } catch (error) {
+    if (error instanceof StateFileCorruptedError) return { state: undefined, damaged: error };
+    throw explainPermission(error, "read", env.workingDir);
+  }
+}
+
+/** A fresh state of the pipeline, version 0. */
+export function freshState(env: PipelineEnv): PipelineState {
+  return newPipelineState(env.pipelineName, env.datasetName);
+}
+
+/**
+ * Adopts the destination's newest committed state when the local one is missing or older (or
+ * equally new but different), or always with `force`. Returns the state to run from, which is
+ * also what `state.json` holds afterwards.
+ */
+export async function syncState(
+  env: PipelineEnv,
+  store: DatasetStore,
+  force = false,
+): Promise<PipelineState> {
+  const { state: local, damaged } = readLocalState(env);
+  if (!env.restoreFromDestination) {
+    if (damaged) throw damaged;
+    return local ?? freshState(env);
+  }
+  await store.checkUsable();
+  const remoteRow = await store.newestCommittedStateRow(env.pipelineName);
+  const isCurrent = (version: number, hash: string | undefined) =>
+    !force && local !== undefined && (version < local._state_version ||
+      (version === local._state_version && hash === local._version_hash));
+  if (remoteRow && isCurrent(remoteRow.version, remoteRow.version_hash)) {
+    return local!; // the usual case: nothing to adopt, nothing to decode
+  }
+  if (!remoteRow) {
+    if (damaged) {
+      throw new StateFileCorruptedError(
+        damaged.file,
+        damaged.message,
+        `Delete "${damaged.file}" to start pipeline "${env.pipelineName}" from empty state, or restore it from a backup; the destination holds no state to recover from`,
+      );
+    }
+    if (force && local) {
+      const fresh = freshState(env);
+      fresh._local = { ...local._local, _last_extracted_hash: undefined };
+      await env.localStore.save(fresh);
+      return fresh;
+    }
+    return local ?? freshState(env);
+  }
+  const adopted = await decodeStateRow(remoteRow);
+  if (damaged) {
+    env.logger.warn(
+      `${damaged.message}; recovered state version ${adopted._state_version} from the destination`,
+    );
+  }
+  if (isCurrent(adopted._state_version, adopted._version_hash)) return local!;
+  adopted._local = {
+    ...(local?._local ?? {}),
+    first_run: false,
+    _last_extracted_hash: adopted._version_hash,
+  };
+  if (adopted.dataset_name !== env.datasetName) {
+    env.logger.warn(
+      `State restored from the destination names dataset "${adopted.dataset_name}"; keeping "${env.datasetName}" as given`,
+    );
+    adopted.dataset_name = env.datasetName;
+  }
+  const schemas = new Map<string, Schema>();
+  for (const name of adopted.schema_names ?? []) {
+    const schema = await store.newestSchema(name);
+    if (schema) schemas.set(name, schema);
+  }
+  await saveSchemas(env.workingDir, schemas);
+  await env.localStore.save(adopted);
+  return adopted;
+}
+
+/**
+ * The sync step of every state-changing operation: removes what a run that died during extract
+ * left half-built, then {@linkcode syncState}. Fails with step `"sync"`.
+ */
+export async function syncForRun(env: PipelineEnv, store: DatasetStore): Promise<PipelineState> {
+  try {
+    await discardUnfinishedPackages(env.workingDir);
+    return await syncState(env, store);
+  } catch (error) {
+    throw new PipelineStepFailed("sync", undefined, explainPermission(error, "read", store.url));
+  }
+}
