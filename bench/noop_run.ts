@@ -69,7 +69,7 @@ async function whereTheTimeGoes(dir: string, n: number, runs: number): Promise<s
       "`node:async_hooks`, `node:path`, `node:os`, `node:url`",
       'import "node:async_hooks";\nimport "node:path";\nimport "node:os";\nimport "node:url";',
     ],
-    ["`js-yaml` (npm)", 'import "js-yaml";'],
+    ["`js-yaml` (npm)", 'import "npm:js-yaml@4.1.0";'],
     ["`mod.ts` (the whole library)", `import ${JSON.stringify(join(ROOT, "mod.ts"))};`],
   ];
   const probeDir = join(dir, "..", "import-probes");

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import yaml from "js-yaml";
+import yaml from "npm:js-yaml@4.1.0";
 
 /**
  * The streams the command line talks through (a test may pass its own).

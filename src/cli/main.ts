@@ -110,7 +110,7 @@ export async function runCli(
   const out = new Output(io, json, redact);
   let name = "";
   try {
-    resolver = options.resolver ?? new ConfigResolver();
+    resolver = options.resolver ?? await ConfigResolver.open();
     if (args.length === 0) {
       io.stderr(generalHelp());
       return ExitCode.Usage;

@@ -2,10 +2,42 @@
  * Reading `.dlt/*.yaml`: parse with js-yaml, report errors by file, line and key without ever
  * quoting the file's text (it may be `secrets.yaml`), and find the line of each key.
  *
+ * js-yaml is loaded only when there is YAML to read: on import when the working directory has a
+ * `.dlt` folder (so that the synchronous `dlt.pipeline()` can read it), otherwise by
+ * {@linkcode loadYamlSupport}. A cron run without `.dlt/*.yaml` never loads it.
+ *
  * @module
  */
-import yaml from "js-yaml";
+import { join } from "node:path";
 import { ConfigurationError } from "../errors.ts";
+
+const YAML_MODULE = "npm:js-yaml@4.1.0";
+let yaml: { load: (text: string, options?: { filename?: string }) => unknown } | undefined;
+
+/** Loads the YAML parser (once). Needed before reading `.dlt/*.yaml` of another folder. */
+export async function loadYamlSupport(): Promise<void> {
+  yaml ??= (await import(YAML_MODULE)).default;
+}
+
+/** True when `dir` has a `.dlt` folder (false when it cannot be looked at). */
+export function hasDltFolder(dir: string | undefined): boolean {
+  if (dir === undefined) return false;
+  try {
+    return Deno.statSync(join(dir, ".dlt")).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+function processCwd(): string | undefined {
+  try {
+    return Deno.cwd();
+  } catch {
+    return undefined;
+  }
+}
+
+if (hasDltFolder(processCwd())) await loadYamlSupport();
 
 interface YamlMark {
   line: number;
@@ -16,8 +48,6 @@ interface YamlException extends Error {
   reason?: string;
   mark?: YamlMark;
 }
-
-const load = yaml.load as (text: string, options?: { filename?: string }) => unknown;
 
 /** A parsed YAML file: its top-level mapping and the line (1-based) of each dotted key path. */
 export interface YamlFile {
@@ -83,9 +113,14 @@ function keyPathAt(text: string, line: number): string | undefined {
  * file's content.
  */
 export function parseYamlFile(text: string, path: string): YamlFile {
+  if (!yaml) {
+    throw new ConfigurationError(
+      `Open the resolver with "await ConfigResolver.open({ cwd })" before reading "${path}": its folder was not the working directory when the library was imported, so the YAML parser is not loaded yet`,
+    );
+  }
   let root: unknown;
   try {
-    root = load(text, { filename: path });
+    root = yaml.load(text, { filename: path });
   } catch (error) {
     const yamlError = error as YamlException;
     const mark = yamlError.mark;

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { ConfigurationError } from "../errors.ts";
-import { parseYamlFile, type YamlFile } from "./_yaml.ts";
+import { hasDltFolder, loadYamlSupport, parseYamlFile, type YamlFile } from "./_yaml.ts";
 
 /**
  * Options of {@linkcode ConfigResolver}.
@@ -202,6 +202,16 @@ export class ConfigResolver {
   readonly #dir: string | undefined;
   #files: { secrets?: YamlFile; config?: YamlFile } | undefined;
   readonly #secretValues = new Set<string>();
+
+  /**
+   * A resolver for `options.cwd`, with the YAML parser loaded when that folder has a `.dlt`
+   * folder. Use it for any folder but the working directory the process started in.
+   */
+  static async open(options: ConfigResolverOptions = {}): Promise<ConfigResolver> {
+    const resolver = new ConfigResolver(options);
+    if (hasDltFolder(options.cwd ?? defaultCwd())) await loadYamlSupport();
+    return resolver;
+  }
 
   /** A resolver for `options.cwd` (nothing is read yet). */
   constructor(options: ConfigResolverOptions = {}) {

@@ -24,7 +24,7 @@ Deno.test("runCli() masks secret values in errors and JSON output", async () => 
     const env: Record<string, string> = {
       DESTINATION__FILESYSTEM__BUCKET_URL: `${dir}/bucket-s3cr3t-value`,
     };
-    const resolver = new ConfigResolver({ cwd: dir, env: (name) => env[name] });
+    const resolver = await ConfigResolver.open({ cwd: dir, env: (name) => env[name] });
     resolver.secret("destination.filesystem.bucket_url");
     const io = memoryIo();
     const code = await runCli(
@@ -46,7 +46,7 @@ Deno.test("runCli() lists no pipelines in an empty pipelines dir", async () => {
     const io = memoryIo();
     const code = await runCli(["pipeline", "list", "--pipelines-dir", dir], {
       io,
-      resolver: new ConfigResolver({ cwd: dir, env: () => undefined }),
+      resolver: await ConfigResolver.open({ cwd: dir, env: () => undefined }),
     });
     assert.equal(code, ExitCode.Ok);
     assert.equal(io.out, `No pipelines in ${dir}\n`);

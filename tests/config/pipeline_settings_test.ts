@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { loadYamlSupport } from "../../src/config/_yaml.ts";
 import { join } from "node:path";
 import { ConfigResolver } from "../../src/config/resolver.ts";
 import { redactUrl, resolvePipelineSettings } from "../../src/config/pipeline_settings.ts";
@@ -13,6 +14,8 @@ const CONFIG = [
   "    bucket_url: /from/config/bucket",
   "",
 ].join("\n");
+
+await loadYamlSupport();
 
 function resolverFor(cwd: string, env: Record<string, string>): ConfigResolver {
   return new ConfigResolver({ cwd, env: (name) => env[name] });

@@ -15,7 +15,7 @@ Deno.test("ConfigResolver.get() prefers the environment, then secrets.yaml, then
     "secrets.yaml": "sources:\n  github:\n    org: from-secrets\n    api_token: tok-123\n",
   });
   const env: Record<string, string> = {};
-  const resolver = new ConfigResolver({ cwd: dir.path, env: (name) => env[name] });
+  const resolver = await ConfigResolver.open({ cwd: dir.path, env: (name) => env[name] });
   assert.equal(resolver.get("sources.github.org"), "from-secrets");
   assert.equal(resolver.get("sources.github.repo"), "deno");
   assert.equal(resolver.get("sources.github.page"), 50);
@@ -35,20 +35,20 @@ Deno.test("ConfigResolver.get() returns nested mappings and keys written with do
     "config.yaml":
       'sources:\n  github:\n    org: o\n"destination.filesystem":\n  bucket_url: ./d\n',
   });
-  const resolver = new ConfigResolver({ cwd: dir.path, env: () => undefined });
+  const resolver = await ConfigResolver.open({ cwd: dir.path, env: () => undefined });
   assert.deepEqual(resolver.get("sources.github"), { org: "o" });
   assert.equal(resolver.get("destination.filesystem.bucket_url"), "./d");
 });
 
 Deno.test("ConfigResolver works without any .dlt folder", async () => {
   await using dir = await withDotDlt({});
-  const resolver = new ConfigResolver({ cwd: dir.path, env: () => undefined });
+  const resolver = await ConfigResolver.open({ cwd: dir.path, env: () => undefined });
   assert.equal(resolver.get("sources.github.org"), undefined);
 });
 
 Deno.test("ConfigResolver.require() names the key and every place it looked", async () => {
   await using dir = await withDotDlt({ "config.yaml": "a: 1\n" });
-  const resolver = new ConfigResolver({ cwd: dir.path, env: () => undefined });
+  const resolver = await ConfigResolver.open({ cwd: dir.path, env: () => undefined });
   assert.throws(
     () => resolver.require("sources.github.org"),
     (error: Error) =>
@@ -65,7 +65,7 @@ Deno.test("ConfigResolver reports malformed YAML with file, line and key, never 
     "secrets.yaml":
       "sources:\n  github:\n    api_token: hunter2-secret\n    other: [a, b\n    x: y\n",
   });
-  const resolver = new ConfigResolver({ cwd: dir.path, env: () => undefined });
+  const resolver = await ConfigResolver.open({ cwd: dir.path, env: () => undefined });
   let message = "";
   try {
     resolver.get("sources.github.api_token");
@@ -81,13 +81,13 @@ Deno.test("ConfigResolver reports malformed YAML with file, line and key, never 
 
 Deno.test("ConfigResolver rejects a YAML file whose top level is not a mapping", async () => {
   await using dir = await withDotDlt({ "config.yaml": "- a\n- b\n" });
-  const resolver = new ConfigResolver({ cwd: dir.path, env: () => undefined });
+  const resolver = await ConfigResolver.open({ cwd: dir.path, env: () => undefined });
   assert.throws(() => resolver.get("a"), /config\.yaml" as a mapping of keys \(line 1\)/);
 });
 
 Deno.test("ConfigResolver.secret() never reads config.yaml", async () => {
   await using dir = await withDotDlt({ "config.yaml": "sources:\n  s:\n    token: in-config\n" });
-  const resolver = new ConfigResolver({ cwd: dir.path, env: () => undefined });
+  const resolver = await ConfigResolver.open({ cwd: dir.path, env: () => undefined });
   assert.equal(resolver.secret("sources.s.token"), undefined);
   assert.equal(resolver.get("sources.s.token"), "in-config");
   assert.throws(
@@ -101,7 +101,7 @@ Deno.test("ConfigResolver.secret() never reads config.yaml", async () => {
 Deno.test("ConfigResolver.redact() masks every secret it knows", async () => {
   await using dir = await withDotDlt({ "secrets.yaml": "destination:\n  password: pa55word\n" });
   const env: Record<string, string> = { SOURCES__X__TOKEN: "env-token-value" };
-  const resolver = new ConfigResolver({ cwd: dir.path, env: (name) => env[name] });
+  const resolver = await ConfigResolver.open({ cwd: dir.path, env: (name) => env[name] });
   assert.equal(resolver.secret("sources.x.token"), "env-token-value");
   assert.equal(
     resolver.redact("login pa55word with env-token-value"),
