@@ -82,7 +82,7 @@ export type ConfigOrigin =
  * const cwd = await Deno.makeTempDir();
  * await Deno.mkdir(`${cwd}/.dlt`);
  * await Deno.writeTextFile(`${cwd}/.dlt/config.yaml`, "sources:\n  github:\n    org: denoland\n");
- * const resolver = new ConfigResolver({ cwd, env: () => undefined });
+ * const resolver = await ConfigResolver.open({ cwd, env: () => undefined });
  * const found: LocatedValue | undefined = resolver.locate("sources.github.org");
  * console.log(found?.value, found?.origin.kind); // denoland file
  * ```
