@@ -11,7 +11,7 @@ import { describeOrigin, redactUrl } from "../config/mod.ts";
 import { type CommandContext, integer, positional, stringOption } from "./_context.ts";
 import type { DirOrigin } from "./_open.ts";
 import { shortValue, toYaml } from "./_output.ts";
-import { selectResource } from "./_resources.ts";
+import { qualifiedName, resolveNamedResource, resourceState } from "./_resources.ts";
 import { getAtPath, parseStatePath } from "./_state_path.ts";
 import { committedPart, findVersion } from "./_versions.ts";
 import { NotFoundError } from "./exit_codes.ts";
@@ -173,7 +173,15 @@ export async function stateCommand(ctx: CommandContext): Promise<void> {
   const sourceName = stringOption(ctx, "source");
   const resourceName = stringOption(ctx, "resource");
   if (resourceName !== undefined) {
-    node = selectResource(state, resourceName, sourceName).resource;
+    const ref = await resolveNamedResource(ctx, p, resourceName, state);
+    node = resourceState(state, ref);
+    if (node === undefined) {
+      throw new NotFoundError(
+        `Choose a resource with state: "${qualifiedName(ref)}" has none${
+          versionArg === undefined ? "" : ` in state version ${versionArg}`
+        }`,
+      );
+    }
   } else if (sourceName !== undefined) {
     node = state.sources?.[sourceName];
     if (node === undefined) {

@@ -16,7 +16,7 @@ import {
   showPlan,
 } from "./_change_flow.ts";
 import { shortValue, toYaml } from "./_output.ts";
-import { selectResource } from "./_resources.ts";
+import { qualifiedName, resolveNamedResource, resourceState } from "./_resources.ts";
 import {
   formatStatePath,
   getAtPath,
@@ -26,27 +26,36 @@ import {
 } from "./_state_path.ts";
 import { committedPart } from "./_versions.ts";
 import { diffStates } from "./state_diff.ts";
-import { UsageError } from "./exit_codes.ts";
+import { NotFoundError, UsageError } from "./exit_codes.ts";
 
 /** `pipeline <name> reset <resource>`. */
 export async function resetCommand(ctx: CommandContext): Promise<void> {
   const p = await openForChange(ctx);
-  const resourceName = positional(ctx, "resource")!;
-  const selected = selectResource(p.state, resourceName, stringOption(ctx, "source"));
+  const ref = await resolveNamedResource(ctx, p, positional(ctx, "resource")!);
+  const held = resourceState(p.state, ref);
+  if (held === undefined) {
+    throw new NotFoundError(
+      `Choose a resource with state to reset: "${
+        qualifiedName(ref)
+      }" has none (only tables; drop resets those)`,
+    );
+  }
   const plan: Plan = {
     lines: [
-      `Reset the state of resource ${selected.sourceName}.${resourceName} of pipeline ${p.pipelineName} (its tables are kept); it holds:`,
-      ...toYaml(selected.resource).trimEnd().split("\n").map((line) => `    ${line}`),
+      `Reset the state of resource ${
+        qualifiedName(ref)
+      } of pipeline ${p.pipelineName} (its tables are kept); it holds:`,
+      ...toYaml(held).trimEnd().split("\n").map((line) => `    ${line}`),
     ],
-    data: { sourceName: selected.sourceName, resource: resourceName },
+    data: { sourceName: ref.sourceName, resource: ref.resourceName },
   };
   showPlan(ctx, plan);
   await carryOut(ctx, p, plan, async (wait) =>
     dropOutcome(
       await p.dropResources({
-        resources: [resourceName],
+        resources: [ref.resourceName],
         stateOnly: true,
-        sourceName: selected.sourceName,
+        sourceName: ref.sourceName,
         wait,
       }),
     ));
@@ -107,9 +116,8 @@ export async function setCommand(ctx: CommandContext): Promise<void> {
   const resourceName = stringOption(ctx, "resource");
   let prefix: PathPart[] = [];
   if (resourceName !== undefined) {
-    let source = sourceName;
-    if (source === undefined) source = selectResource(state, resourceName, undefined).sourceName;
-    prefix = ["sources", source, "resources", resourceName];
+    const ref = await resolveNamedResource(ctx, p, resourceName);
+    prefix = ["sources", ref.sourceName, "resources", ref.resourceName];
   } else if (sourceName !== undefined) prefix = ["sources", sourceName];
   const parts = [...prefix, ...relative];
   const path = formatStatePath(parts);
