@@ -43,12 +43,13 @@ const WAIT: OptionSpec = {
   valueName: "seconds",
   description: "Wait up to this long for a running pipeline to release the lock (default: 0)",
 };
-const SOURCE: OptionSpec = {
-  name: "source",
-  kind: "value",
-  valueName: "name",
-  description: "The source (default: the pipeline's default source)",
-};
+/** `--source`, described for one command. */
+function sourceOption(description: string): OptionSpec {
+  return { name: "source", kind: "value", valueName: "name", description };
+}
+
+/** How every command names a resource. */
+const RESOURCE_NAME = "<name>, or <source>.<name> when more than one source has it";
 
 const READ_OPTIONS = [PIPELINES_DIR, BUCKET_URL, DATASET_NAME, JSON_OUTPUT, HELP];
 const CHANGE_OPTIONS = [YES, WAIT, ...READ_OPTIONS];
@@ -96,12 +97,12 @@ export const COMMANDS: readonly CommandSpec[] = [
         'A path in the state, dotted: sources.github.resources.issues or incremental["a.b"]',
     }],
     options: [
-      SOURCE,
+      sourceOption("Only this source's state; with --resource, look for the resource in it alone"),
       {
         name: "resource",
         kind: "value",
         valueName: "name",
-        description: "Only this resource's state",
+        description: `Only this resource's state: ${RESOURCE_NAME}`,
       },
       {
         name: "version",
@@ -177,9 +178,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: "Deletes the state of <resource> (its incremental cursors included) and commits " +
       "that as a new state version; the next run starts it from its initial values. Its tables " +
       "are kept (use drop to reset them too).",
-    positionals: [{ name: "resource", required: true, description: "The resource name" }],
-    options: [SOURCE, ...CHANGE_OPTIONS],
-    examples: ["github_sync reset issues", "github_sync reset issues --yes"],
+    positionals: [{
+      name: "resource",
+      required: true,
+      description: `The resource: ${RESOURCE_NAME}`,
+    }],
+    options: [sourceOption("Look for the resource in this source alone"), ...CHANGE_OPTIONS],
+    examples: ["github_sync reset issues", "github_sync reset github.issues --yes"],
     changesState: true,
   },
   {
@@ -193,12 +198,14 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: "json", required: true, description: "The new value as JSON" },
     ],
     options: [
-      SOURCE,
+      sourceOption(
+        "Make <path> relative to this source's state; with --resource, look in it alone",
+      ),
       {
         name: "resource",
         kind: "value",
         valueName: "name",
-        description: "Make <path> relative to this resource's state",
+        description: `Make <path> relative to this resource's state: ${RESOURCE_NAME}`,
       },
       ...CHANGE_OPTIONS,
     ],
@@ -213,11 +220,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Drop resources: reset their tables and state (dlt's pipeline drop)",
     description: "Resets the tables of the selected resources (they read as empty) and deletes " +
       "their state, or only the state with --state-only; --state-paths deletes paths of the " +
-      "source state. Resources are names or re:<regex>. Commits a new state version.",
+      "source state. Resources are <name>, <source>.<name> or re:<regex>, all of one source. " +
+      "Commits a new state version.",
     positionals: [{
       name: "resources",
       variadic: true,
-      description: "Resource names or re:<regex>",
+      description: "Resources (<name> or <source>.<name>) or re:<regex>, all of one source",
     }],
     options: [
       { name: "state-only", kind: "flag", description: "Reset state only, keep the tables" },
@@ -228,7 +236,9 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "Source state paths to delete (after the resources: --state-paths a b)",
       },
       { name: "drop-all", kind: "flag", description: "Select every resource (re:.*)" },
-      SOURCE,
+      sourceOption(
+        "The source to drop from (default: the one the resources are in, else the default source)",
+      ),
       ...CHANGE_OPTIONS,
     ],
     examples: [

@@ -9,22 +9,13 @@ import { PipelineLockedError } from "../errors.ts";
 import { parseCommandArgs } from "./_args.ts";
 import type { CommandContext } from "./_context.ts";
 import { commandHelp, generalHelp } from "./_help.ts";
-import {
-  diffCommand,
-  historyCommand,
-  infoCommand,
-  listCommand,
-  pendingCommand,
-  stateCommand,
-} from "./_inspect.ts";
-import {
-  dropCommand,
-  dropPendingCommand,
-  resetCommand,
-  rollbackCommand,
-  setCommand,
-  syncCommand,
-} from "./_change.ts";
+import { listCommand } from "./_list.ts";
+import { infoCommand, stateCommand } from "./_info_state.ts";
+import { diffCommand, historyCommand } from "./_history_diff.ts";
+import { rollbackCommand } from "./_rollback.ts";
+import { resetCommand, setCommand } from "./_reset_set.ts";
+import { dropCommand } from "./_drop.ts";
+import { dropPendingCommand, pendingCommand, syncCommand } from "./_sync_pending.ts";
 import { openPipeline } from "./_open.ts";
 import { type CliIo, Output, processIo } from "./_output.ts";
 import { commandSpec } from "./_specs.ts";

@@ -15,6 +15,12 @@ export interface ChildOutput {
   stderr: string;
 }
 
+/** What a fixture run printed: the cursor it started from, and its LoadInfo. */
+export interface FixtureRun {
+  since: string;
+  info: { stateVersion: number; loadIds: string[]; rowCounts: Record<string, number> };
+}
+
 /** Options of {@linkcode CliWorld.cli}. */
 export interface CliCallOptions {
   /** Text for stdin; without it stdin is closed at once. */
@@ -43,11 +49,20 @@ export class CliWorld implements AsyncDisposable {
   }
 
   /** Runs the fixture pipeline with issues 1..upTo; returns its cursor at start and LoadInfo. */
-  async run(upTo: number, env: Record<string, string> = {}): Promise<{
-    since: string;
-    info: { stateVersion: number; loadIds: string[]; rowCounts: Record<string, number> };
-  }> {
-    const result = await child(FIXTURE, [JSON.stringify({ root: this.root, upTo })], {
+  run(upTo: number, env: Record<string, string> = {}): Promise<FixtureRun> {
+    return this.#runFixture({ upTo }, env);
+  }
+
+  /** Runs the fixture with its second source "gitlab" too (see `fixtures/run_issues.ts`). */
+  runWithGitlab(upTo: number): Promise<FixtureRun> {
+    return this.#runFixture({ upTo, gitlab: true }, {});
+  }
+
+  async #runFixture(
+    spec: { upTo: number; gitlab?: boolean },
+    env: Record<string, string>,
+  ): Promise<FixtureRun> {
+    const result = await child(FIXTURE, [JSON.stringify({ root: this.root, ...spec })], {
       cwd: this.root,
       env,
     });
