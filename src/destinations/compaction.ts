@@ -12,18 +12,31 @@ import { tableRows } from "./_table_rows.ts";
 const encoder = new TextEncoder();
 
 /**
+ * The load id of a fold of loads up to `newest`: it sorts right after `newest` and before any load
+ * id made later (`"<seconds>.<micros>1"` sorts before the next microsecond's id), so the fold's
+ * reset hides exactly the loads it folded, never one committed after it with an id made before
+ * the fold ran (the next checkpoint's package, a pending load).
+ */
+export function foldLoadId(newest: string): string {
+  return `${newest}1`;
+}
+
+/**
  * Rewrites a merge table as one file of the rows a reader sees, committed as a load of its own
- * (`loadId`) that resets the table; the files of earlier loads are deleted. Readers then hold no
- * keys for the loads folded in. Rows keep their `_dlt_load_id`. Returns the rows written.
+ * that resets the table; the files of the loads folded in are deleted. Readers then hold no keys
+ * for them. Rows keep their `_dlt_load_id`. Returns the fold's load id and the rows written, or
+ * `undefined` when the table has no committed files.
  */
 export async function compactTable(
   store: DatasetStore,
   table: string,
-  loadId: string,
   pipelineName: string,
   schemaName: string,
-): Promise<number> {
+): Promise<{ loadId: string; rows: number } | undefined> {
   const dir = validateName("table", table);
+  const files = await store.visibleTableFiles(table, await store.committedLoads());
+  if (files.length === 0) return undefined;
+  const loadId = foldLoadId(files.at(-1)!.loadId);
   const source = tableRows(store, table);
   let rows = 0;
   const bytes = new ReadableStream<Uint8Array>({
@@ -49,5 +62,5 @@ export async function compactTable(
   await store.bucket.write(store.path(dir, `${loadId}.reset`), new Uint8Array(0));
   await store.appendLoadRow(loadId, pipelineName, schemaName, LOAD_COMPLETED, null);
   await store.deleteFilesBefore(table, loadId);
-  return rows;
+  return { loadId, rows };
 }

@@ -11,7 +11,6 @@ import { compactTable } from "../destinations/compaction.ts";
 import type { PipelineEnv } from "./_env.ts";
 import { explainPermission } from "./_permissions.ts";
 import { faultPoint } from "./_faults.ts";
-import { newLoadId } from "./_load_id.ts";
 import { packageToLoad, type PendingPackage, removePackage } from "./load_package.ts";
 
 /** A merge table read through more loads than this is folded into one file. */
@@ -47,14 +46,12 @@ export async function compactMergeTables(
     if (table.write_disposition !== "merge" || !table.primary_key?.length) continue;
     try {
       if ((await store.visibleLoadCount(table.name)) <= MERGE_COMPACTION_LOADS) continue;
-      const loadId = newLoadId();
       env.report({
         stage: "load",
         message: `compacting merge table ${table.name}`,
         table: table.name,
-        loadId,
       });
-      await compactTable(store, table.name, loadId, env.pipelineName, pkg.manifest.schema_name);
+      await compactTable(store, table.name, env.pipelineName, pkg.manifest.schema_name);
     } catch (error) {
       env.logger.warn(
         `Could not compact merge table "${table.name}" (${

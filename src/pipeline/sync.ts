@@ -6,13 +6,13 @@
  * @module
  */
 import { PipelineStepFailed, StateFileCorruptedError } from "../errors.ts";
-import { newPipelineState, type PipelineState } from "../state/state_document.ts";
+import { bumpStateVersion, newPipelineState, type PipelineState } from "../state/state_document.ts";
 import type { DatasetStore } from "../destinations/dataset_store.ts";
 import { decodeStateRow } from "../destinations/dlt_tables.ts";
 import type { Schema } from "../destinations/schema.ts";
 import type { PipelineEnv } from "./_env.ts";
 import { explainPermission } from "./_permissions.ts";
-import { discardUnfinishedPackages } from "./load_package.ts";
+import { discardUnfinishedPackages, listPendingPackages } from "./load_package.ts";
 import { saveSchemas } from "./working_dir.ts";
 
 /** The local state as read from `state.json`, with the damage found, if any. */
@@ -33,6 +33,22 @@ export function readLocalState(env: PipelineEnv): LocalStateReading {
   }
 }
 
+/**
+ * Whether a load stands behind `local`: a state that says it was sent with a load (its hash is
+ * the last extracted one) must be committed in the destination or pending in the working dir.
+ * A state not sent yet (a local change on top of the committed one) needs nothing behind it.
+ */
+async function isBacked(
+  env: PipelineEnv,
+  local: PipelineState,
+  committedVersion: number,
+): Promise<boolean> {
+  if (local._state_version <= committedVersion) return true;
+  if (local._version_hash !== local._local._last_extracted_hash) return true;
+  const { packages } = await listPendingPackages(env.workingDir, { quarantine: false });
+  return packages.some((pkg) => pkg.manifest.state_version >= local._state_version);
+}
+
 /** A fresh state of the pipeline, version 0. */
 export function freshState(env: PipelineEnv): PipelineState {
   return newPipelineState(env.pipelineName, env.datasetName);
@@ -48,13 +64,22 @@ export async function syncState(
   store: DatasetStore,
   force = false,
 ): Promise<PipelineState> {
-  const { state: local, damaged } = readLocalState(env);
+  const reading = readLocalState(env);
+  const { damaged } = reading;
+  let local = reading.state;
   if (!env.restoreFromDestination) {
     if (damaged) throw damaged;
     return local ?? freshState(env);
   }
   await store.checkUsable();
   const remoteRow = await store.newestCommittedStateRow(env.pipelineName);
+  if (local && !force && !(await isBacked(env, local, remoteRow?.version ?? 0))) {
+    env.logger.warn(
+      `The local state of pipeline "${env.pipelineName}" (version ${local._state_version}) was sent with a load that is neither committed in the destination nor pending in "${env.workingDir}" (deleted?); continuing from the destination's committed state instead, so those rows are extracted again`,
+    );
+    local = undefined;
+    force = true; // whatever is adopted replaces the local file
+  }
   const isCurrent = (version: number, hash: string | undefined) =>
     !force && local !== undefined && (version < local._state_version ||
       (version === local._state_version && hash === local._version_hash));
@@ -69,9 +94,11 @@ export async function syncState(
         `Delete "${damaged.file}" to start pipeline "${env.pipelineName}" from empty state, or restore it from a backup; the destination holds no state to recover from`,
       );
     }
-    if (force && local) {
+    const previous = reading.state;
+    if (force && previous) {
       const fresh = freshState(env);
-      fresh._local = { ...local._local, _last_extracted_hash: undefined };
+      fresh._local = { ...previous._local, _last_extracted_hash: undefined };
+      await saveSchemas(env.workingDir, new Map()); // the schemas went with that state
       await env.localStore.save(fresh);
       return fresh;
     }
@@ -85,7 +112,7 @@ export async function syncState(
   }
   if (isCurrent(adopted._state_version, adopted._version_hash)) return local!;
   adopted._local = {
-    ...(local?._local ?? {}),
+    ...(reading.state?._local ?? {}),
     first_run: false,
     _last_extracted_hash: adopted._version_hash,
   };
@@ -93,7 +120,9 @@ export async function syncState(
     env.logger.warn(
       `State restored from the destination names dataset "${adopted.dataset_name}"; keeping "${env.datasetName}" as given`,
     );
+    // A local change on top of the committed state: a new version, sent with the next load.
     adopted.dataset_name = env.datasetName;
+    bumpStateVersion(adopted);
   }
   const schemas = new Map<string, Schema>();
   for (const name of adopted.schema_names ?? []) {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../storage/atomic_file.ts";
 import { StateFileCorruptedError } from "../errors.ts";
 import { decodeTyped, encodeTyped } from "./typed_json.ts";
-import { type PipelineState, STATE_ENGINE_VERSION } from "./state_document.ts";
+import { type PipelineState, STATE_ENGINE_VERSION, stateVersionHash } from "./state_document.ts";
 
 /** Reads and atomically replaces the `state.json` of one pipeline working dir. */
 export class LocalStateStore {
@@ -35,8 +35,17 @@ export class LocalStateStore {
     return parseStateDocument(text, this.path);
   }
 
-  /** Replaces the stored state atomically. Validates every value first. */
+  /**
+   * Replaces the stored state atomically. Validates every value first, and that the content is
+   * the one `_version_hash` was computed from (bump the version after changing the state), so
+   * that a file whose content does not match its hash can only be a damaged one.
+   */
   async save(state: PipelineState): Promise<void> {
+    if (state._version_hash !== undefined && stateVersionHash(state) !== state._version_hash) {
+      throw new TypeError(
+        `Bump the version of the state of pipeline "${state.pipeline_name}" before saving it: its content changed since it was hashed`,
+      );
+    }
     const json = JSON.stringify(encodeTyped(state), null, 1);
     await writeFileAtomic(this.path, new TextEncoder().encode(json + "\n"));
   }
@@ -64,6 +73,25 @@ export function parseStateDocument(text: string, file: string): PipelineState {
       `state engine version ${state._state_engine_version} is newer than ${STATE_ENGINE_VERSION}`,
       "Upgrade the library",
     );
+  }
+  if (state._version_hash !== undefined) {
+    // Valid JSON is not enough: a state whose content is not the one that was hashed (an edited
+    // cursor, a renamed key) would load rows twice or skip them.
+    let hash: string | undefined;
+    try {
+      hash = stateVersionHash(state);
+    } catch (error) {
+      throw new StateFileCorruptedError(
+        file,
+        `holds a value no state can: ${(error as Error).message}`,
+      );
+    }
+    if (hash !== state._version_hash) {
+      throw new StateFileCorruptedError(
+        file,
+        `its content does not match its _version_hash "${state._version_hash}": it was edited or damaged`,
+      );
+    }
   }
   state._state_engine_version = STATE_ENGINE_VERSION;
   state.schema_names ??= [];

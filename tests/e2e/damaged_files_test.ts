@@ -205,3 +205,74 @@ Deno.test({
     assert.equal(info.pendingLoadIds.length, 1);
   },
 });
+
+for (
+  const [label, edit] of [
+    ["a key renamed", (text: string) => text.replace('"resources"', '"resourcez"')],
+    ["a cursor edited", (text: string) => text.replace('"next": 4', '"next": 40')],
+  ] as const
+) {
+  Deno.test(`a state.json that is valid JSON with ${label} is recovered from the destination`, async () => {
+    await using world = await TempWorld.create();
+    const warnings: string[] = [];
+    const pipeline = recordingWorld(world, "edited", warnings);
+    await pipeline.run(counter());
+    const file = join(pipeline.workingDir, "state.json");
+    const text = await Deno.readTextFile(file);
+    const edited = edit(text);
+    assert.notEqual(edited, text);
+    JSON.parse(edited); // still valid JSON
+    await Deno.writeTextFile(file, edited);
+    const info = await pipeline.run(counter());
+    assert.deepEqual(info.rowCounts, { items: 3 });
+    assert.ok(
+      warnings.some((w) => w.includes(file) && w.includes("does not match its _version_hash")),
+      warnings.join("\n"),
+    );
+    await assertEachIdOnce(pipeline, 6);
+    await assertStatesAgree(pipeline);
+  });
+}
+
+Deno.test("an edited state.json with no state in the destination stops the run with StateFileCorruptedError", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("edited_alone", { restoreFromDestination: false });
+  await pipeline.run(counter());
+  const file = join(pipeline.workingDir, "state.json");
+  await Deno.writeTextFile(
+    file,
+    (await Deno.readTextFile(file)).replace('"next": 4', '"next": 40'),
+  );
+  const error = await pipeline.run(counter()).catch((e) => e);
+  assert.ok(error instanceof dlt.PipelineStepFailed, String(error));
+  assert.ok(error.cause instanceof dlt.StateFileCorruptedError, String(error.cause));
+  assert.equal(error.cause.file, file);
+});
+
+Deno.test("a pending package that was deleted is extracted again, with a warning", async () => {
+  await using world = await TempWorld.create();
+  const spec = JSON.stringify({
+    root: world.root,
+    pipelineName: "vanished",
+    writeDisposition: "append",
+    total: 8,
+    pageSize: 2,
+  });
+  // The run dies right after committing its extract: its package is pending, the state ahead.
+  const killed = await runFixture("run_pipeline", [spec], { DLT_TEST_KILL_AT: "local_state" });
+  assert.equal(killed.signal, "SIGKILL");
+  const warnings: string[] = [];
+  const pipeline = dlt.pipeline({
+    pipelineName: "vanished",
+    pipelinesDir: `${world.root}/pipelines`,
+    destination: dlt.destinations.filesystem({ bucketUrl: `${world.root}/bucket` }),
+    logger: { warn: (message) => warnings.push(message), info: () => {} },
+  });
+  assert.equal((await pipeline.pendingPackages()).length, 1);
+  await Deno.remove(join(pipeline.workingDir, "load"), { recursive: true });
+  const rerun = await runFixture("run_pipeline", [spec]);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  assert.match(rerun.stderr, /neither committed in the destination nor pending/);
+  await assertEachIdOnce(pipeline, 8);
+  await assertStatesAgree(pipeline);
+});

@@ -99,3 +99,28 @@ Deno.test("a run killed after several checkpoints resumes and loads every page e
   await assertEachIdOnce(pipeline, 300);
   await assertStatesAgree(pipeline);
 });
+
+Deno.test("a merge table loaded with checkpoints keeps every checkpoint's rows through its folds", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("merge_checkpoints");
+  const ids = dlt.resource(function* () {
+    for (let id = 1; id <= 400; id++) yield { id, v: 1 };
+  }, { name: "items", writeDisposition: "merge", primaryKey: "id" });
+  // 40 checkpoints: the table is folded (after 32 loads) between two of them.
+  const info = await pipeline.run(ids, { checkpointEvery: { rows: 10 } });
+  assert.deepEqual(info.rowCounts, { items: 400 });
+  assert.equal(info.loadIds.length, 40);
+  const rows = await pipeline.dataset().table("items").toArray();
+  assert.deepEqual(rows.map((r) => r.id).sort((a, b) => (a as number) - (b as number)), [
+    ...Array.from({ length: 400 }, (_, i) => i + 1),
+  ]);
+  // A later run that merges new versions of some rows still sees one row per key.
+  await pipeline.run(dlt.resource([{ id: 5, v: 2 }, { id: 401, v: 2 }], {
+    name: "items",
+    writeDisposition: "merge",
+    primaryKey: "id",
+  }));
+  const after = await pipeline.dataset().table("items").toArray();
+  assert.equal(after.length, 401);
+  assert.deepEqual(after.filter((r) => r.v === 2).map((r) => r.id).sort(), [401, 5]);
+});

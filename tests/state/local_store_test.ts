@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { StateFileCorruptedError } from "../../src/errors.ts";
 import { LocalStateStore } from "../../src/state/local_store.ts";
-import { newPipelineState } from "../../src/state/state_document.ts";
+import { bumpStateVersion, newPipelineState } from "../../src/state/state_document.ts";
 
 Deno.test("LocalStateStore.save() replaces state.json atomically and leaves no temp files", async () => {
   const dir = await Deno.makeTempDir();
@@ -11,6 +11,8 @@ Deno.test("LocalStateStore.save() replaces state.json atomically and leaves no t
     assert.equal(store.load(), undefined);
     const state = newPipelineState("p", "p_dataset");
     state.sources = { p: { at: new Date("2024-01-01T00:00:00.000Z") } };
+    await assert.rejects(store.save(state), TypeError); // changed since it was hashed
+    bumpStateVersion(state);
     await store.save(state);
     await store.save(state);
     assert.deepEqual([...Deno.readDirSync(join(dir, "p"))].map((e) => e.name), ["state.json"]);
