@@ -11,6 +11,7 @@
 import { sha3Base64 } from "../state/hash.ts";
 import { InvalidRowError } from "../errors.ts";
 import { canonicalJson, type JsonValue } from "../state/typed_json.ts";
+import { ownValue, setOwn } from "../state/own_keys.ts";
 
 /**
  * Column types, named as dlt names them.
@@ -325,16 +326,16 @@ export class TableObserver {
     const seen: (ColumnSchema | undefined)[] = [];
     for (const key in row) {
       const value = row[key];
-      let column = columns[key];
+      let column = ownValue(columns, key);
       keys.push(key);
       if (value !== null && value !== undefined) {
         if (column !== undefined) this.#check(column, value, key);
         else {
-          column = columns[key] = {
+          column = setOwn(columns, key, {
             name: key,
             data_type: inferType(value, this.#table.name, key),
             nullable: true,
-          };
+          });
           this.#onChange();
         }
       }
@@ -395,16 +396,20 @@ export function ensureTable(
   name: string,
   hints: { writeDisposition: WriteDisposition; primaryKey?: readonly string[]; resource?: string },
 ): TableSchema {
-  let table = schema.tables[name];
+  let table = ownValue(schema.tables, name);
   if (!table) {
-    table = schema.tables[name] = { name, write_disposition: hints.writeDisposition, columns: {} };
+    table = setOwn(schema.tables, name, {
+      name,
+      write_disposition: hints.writeDisposition,
+      columns: {},
+    });
   }
   table.write_disposition = hints.writeDisposition;
   if (hints.resource !== undefined) table.resource = hints.resource;
   if (hints.primaryKey && hints.primaryKey.length > 0) {
     table.primary_key = [...hints.primaryKey];
     for (const key of hints.primaryKey) {
-      const column = table.columns[key];
+      const column = ownValue(table.columns, key);
       if (column) column.primary_key = true;
     }
   } else delete table.primary_key;
@@ -414,7 +419,7 @@ export function ensureTable(
 /** Adds the `_dlt_load_id` and `_dlt_id` columns (after the data columns, as dlt orders them). */
 export function addDltColumns(table: TableSchema): void {
   for (const key of table.primary_key ?? []) {
-    const column = table.columns[key];
+    const column = ownValue(table.columns, key);
     if (column) {
       column.primary_key = true;
       column.nullable = false;

@@ -6,6 +6,7 @@
  */
 import type { PipelineState } from "../state/state_document.ts";
 import type { PipelineEnv } from "./_env.ts";
+import { ownValue } from "../state/own_keys.ts";
 
 /** What {@linkcode finishState} needs of the run. */
 export interface FinishedRun {
@@ -42,11 +43,11 @@ function isEmptyObject(value: unknown): boolean {
  */
 function pruneCreatedEmptyStates(state: PipelineState, base: PipelineState): void {
   for (const [sourceName, source] of Object.entries(state.sources ?? {})) {
-    const before = base.sources?.[sourceName];
+    const before = ownValue(base.sources, sourceName);
     const resources = source.resources;
     if (resources) {
       for (const [name, resourceState] of Object.entries(resources)) {
-        if (isEmptyObject(resourceState) && before?.resources?.[name] === undefined) {
+        if (isEmptyObject(resourceState) && ownValue(before?.resources, name) === undefined) {
           delete resources[name];
         }
       }

@@ -19,6 +19,7 @@ import { faultPoint } from "./_faults.ts";
 import type { ExtractPackage } from "./extract_run.ts";
 import type { PendingPackage } from "./load_package.ts";
 import { readPipelineRecord, recordWorkingDir, saveSchemas } from "./working_dir.ts";
+import { ownValue } from "../state/own_keys.ts";
 
 /** Everything a commit needs: the state to commit, and the package with its tables. */
 export interface CommitJob {
@@ -53,7 +54,7 @@ export async function commitExtract(
     bumpStateVersion(state);
     checkStateSize(env, state);
     for (const [name, hints] of pkg.tables) {
-      const table = schemas.get(hints.sourceName)?.tables[name];
+      const table = ownValue(schemas.get(hints.sourceName)?.tables, name);
       if (table) addDltColumns(table);
     }
     for (const schema of schemas.values()) {

@@ -10,6 +10,7 @@ import { type ResourceState, resourceStateOf, type SourceState } from "../state/
 import type { BoundIncremental, Incremental } from "../incremental/incremental.ts";
 import { setIncrementalResolver } from "../incremental/incremental.ts";
 import { readOnlyView } from "./_read_only.ts";
+import { ownChild, ownValue } from "../state/own_keys.ts";
 
 /** What is running right now. */
 export interface RunContext {
@@ -59,13 +60,13 @@ export function currentContext(): RunContext | undefined {
 
 /** The writable source state of a context, created on first use. */
 export function writableSourceState(context: RunContext): SourceState {
-  return context.sources[context.sourceName] ??= {};
+  return ownChild(context.sources, context.sourceName);
 }
 
 /** The source state as the context may see it: read-only in a source function. */
 export function sourceStateFor(context: RunContext): SourceState {
   if (context.readOnly) {
-    return readOnlyView(context.sources[context.sourceName] ?? {});
+    return readOnlyView(ownValue(context.sources, context.sourceName) ?? {});
   }
   return writableSourceState(context);
 }

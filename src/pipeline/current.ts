@@ -8,6 +8,7 @@
 import { StateNotAvailableError } from "../errors.ts";
 import { currentContext, resourceStateFor, sourceStateFor } from "./context.ts";
 import type { Pipeline } from "./pipeline.ts";
+import { ownValue } from "../state/own_keys.ts";
 
 /**
  * The type of {@linkcode current}.
@@ -119,6 +120,6 @@ export function resetResourceState(name: string): void {
       "inside a source or resource while pipeline.run() runs it",
     );
   }
-  const resources = context.sources[context.sourceName]?.resources;
+  const resources = ownValue(context.sources, context.sourceName)?.resources;
   if (resources) delete resources[name];
 }

@@ -8,6 +8,7 @@
 import { ConfigurationError } from "../errors.ts";
 import type { PipelineState, SourceState } from "../state/state_document.ts";
 import type { Schema, TableSchema } from "../destinations/schema.ts";
+import { ownValue, setOwn } from "../state/own_keys.ts";
 
 /**
  * The refresh modes of `run()`, with dlt's effects.
@@ -165,7 +166,7 @@ export function planDrop(
       `Run pipeline "${state.pipeline_name}" before dropping from it: it has no source yet`,
     );
   }
-  const source: SourceState = state.sources?.[sourceName] ?? {};
+  const source: SourceState = ownValue(state.sources, sourceName) ?? {};
   const schema = schemas[sourceName];
   const known = new Set<string>(Object.keys(source.resources ?? {}));
   for (const table of Object.values(schema?.tables ?? {})) {
@@ -188,7 +189,9 @@ export function planDrop(
     .filter((table) => table.resource !== undefined && resources.has(table.resource))
     .map((table) => table.name)
     .sort();
-  const resourceStates = [...resources].filter((name) => source.resources?.[name] !== undefined)
+  const resourceStates = [...resources].filter((name) =>
+    ownValue(source.resources, name) !== undefined
+  )
     .sort();
   const statePaths: string[] = [];
   for (const path of options.statePaths ?? []) {
@@ -218,7 +221,7 @@ export function applyDrop(
   schemas: Map<string, Schema>,
   plan: DropPlan,
 ): DroppedTable[] {
-  const source = state.sources?.[plan.sourceName];
+  const source = ownValue(state.sources, plan.sourceName);
   if (source) {
     for (const name of plan.resourceStates) delete source.resources?.[name];
     for (const path of plan.statePaths) deletePath(source, parsePath(path));
@@ -234,7 +237,7 @@ function removeTables(
   if (!schema) return [];
   const dropped: DroppedTable[] = [];
   for (const name of names) {
-    const table = schema.tables[name];
+    const table = ownValue(schema.tables, name);
     if (!table) continue;
     dropped.push({ name, table: structuredClone(table) });
     if (fromSchema) delete schema.tables[name];
@@ -257,11 +260,11 @@ export function applyRefresh(
 ): DroppedTable[] {
   const sources = state.sources ??= {};
   if (mode === "drop_sources") {
-    sources[sourceName] = { resources: {} };
+    setOwn(sources, sourceName, { resources: {} });
     return removeTables(schema, Object.keys(schema.tables), true);
   }
   const names = new Set(resourceNames);
-  const source = sources[sourceName];
+  const source = ownValue(sources, sourceName);
   for (const name of names) delete source?.resources?.[name];
   const tables = Object.values(schema.tables)
     .filter((table) => table.resource !== undefined && names.has(table.resource))

@@ -26,6 +26,7 @@ import { abandonPackage } from "./commit.ts";
 import { type ExtractRun, newPackage, registerResets } from "./extract_run.ts";
 import type { RunOptions } from "./options.ts";
 import { ResourceExtractor } from "./_row_writer.ts";
+import { ownValue } from "../state/own_keys.ts";
 
 export type { ExtractPackage, ExtractRun, TableHints } from "./extract_run.ts";
 
@@ -170,7 +171,7 @@ async function extractResource(
   };
   if (resource.writeDisposition === "replace") {
     // dlt: a replace resource starts every run with empty state, incremental included.
-    const resources = run.state.sources![sourceName]?.resources;
+    const resources = ownValue(run.state.sources!, sourceName)?.resources;
     if (resources) delete resources[name];
   }
   let bound: BoundIncremental<unknown> | undefined;

@@ -17,6 +17,7 @@ import { encodeTyped } from "../state/typed_json.ts";
 import type { PipelineState } from "../state/state_document.ts";
 import { JsonlFileWriter } from "./_jsonl_file_writer.ts";
 import { faultPoint } from "./_faults.ts";
+import { setOwn } from "../state/own_keys.ts";
 
 /** A new file is started when the current one grows past this many bytes. */
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -167,7 +168,7 @@ export class PackageWriter {
   /** Row counts by table. */
   rowCounts(): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const [name, sink] of this.#sinks) if (sink.rows > 0) counts[name] = sink.rows;
+    for (const [name, sink] of this.#sinks) if (sink.rows > 0) setOwn(counts, name, sink.rows);
     return counts;
   }
 

@@ -13,6 +13,7 @@ import { commitExtract } from "./commit.ts";
 import type { ExtractPackage } from "./extract_run.ts";
 import { LoadInfo } from "./load_info.ts";
 import { compactMergeTables, loadPackage } from "./load.ts";
+import { ownValue, setOwn } from "../state/own_keys.ts";
 
 /** Commits and loads the packages of one run, in order. */
 export class RunLoads {
@@ -74,7 +75,7 @@ export class RunLoads {
     }
     this.loadIds.push(pending.loadId);
     for (const [table, n] of Object.entries(pkg.writer.rowCounts())) {
-      this.rowCounts[table] = (this.rowCounts[table] ?? 0) + n;
+      setOwn(this.rowCounts, table, (ownValue(this.rowCounts, table) ?? 0) + n);
     }
     return pending.loadId;
   }

@@ -5,6 +5,7 @@
  */
 import { ConfigurationError } from "../errors.ts";
 import { Resource } from "./resource.ts";
+import { validateName } from "../storage/names.ts";
 
 /**
  * What a source function receives.
@@ -93,11 +94,7 @@ export class Source {
     resources: SourceResources | SourceFunction,
     selected?: readonly string[],
   ) {
-    if (typeof name !== "string" || name.length === 0 || name.length > 64) {
-      throw new ConfigurationError(
-        `Give the source a name of 1-64 characters: got ${JSON.stringify(name)}`,
-      );
-    }
+    validateName("source", name);
     if (typeof resources !== "function" && !Array.isArray(resources)) {
       throw new ConfigurationError(
         `Pass source "${name}" an array of resources or a function that returns one`,

@@ -6,6 +6,7 @@
  */
 import { sha3Base64 } from "./hash.ts";
 import { canonicalJson, encodeTyped, type JsonValue } from "./typed_json.ts";
+import { ownChild, setOwn } from "./own_keys.ts";
 
 /** The state engine version, as in dlt. */
 export const STATE_ENGINE_VERSION = 4;
@@ -205,19 +206,17 @@ function structuredCloneState(value: unknown): unknown {
   if (proto !== Object.prototype && proto !== null) return value; // immutable Temporal values
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    out[key] = structuredCloneState((value as Record<string, unknown>)[key]);
+    setOwn(out, key, structuredCloneState((value as Record<string, unknown>)[key]));
   }
   return out;
 }
 
 /** Returns the source state for `sourceName`, creating it when missing. */
 export function sourceStateOf(state: PipelineState, sourceName: string): SourceState {
-  const sources = state.sources ??= {};
-  return sources[sourceName] ??= {};
+  return ownChild(state.sources ??= {}, sourceName);
 }
 
 /** Returns the resource state for `resourceName` in `source`, creating it when missing. */
 export function resourceStateOf(source: SourceState, resourceName: string): ResourceState {
-  const resources = source.resources ??= {};
-  return resources[resourceName] ??= {};
+  return ownChild(source.resources ??= {}, resourceName);
 }

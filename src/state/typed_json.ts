@@ -7,6 +7,7 @@
  */
 import { StateNotSerializableError } from "../errors.ts";
 import { fromBase64, toBase64 } from "./_base64.ts";
+import { setOwn } from "./own_keys.ts";
 
 /** Tag of an instant (dlt: datetime). */
 export const DATETIME_TAG = "\uF027";
@@ -106,7 +107,7 @@ function encodeValue(value: unknown, path: string, parents: Set<object>): JsonVa
   for (const key of Object.keys(value)) {
     const item = (value as Record<string, unknown>)[key];
     if (item === undefined) continue;
-    out[key] = encodeValue(item, joinPath(path, key), parents);
+    setOwn(out, key, encodeValue(item, joinPath(path, key), parents));
   }
   if (Object.getOwnPropertySymbols(value).length > 0) {
     throw new StateNotSerializableError(path || "(root)", "a symbol-keyed property");
@@ -151,7 +152,7 @@ export function decodeTyped(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(decodeTyped);
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = decodeTyped(item);
+  for (const [key, item] of Object.entries(value)) setOwn(out, key, decodeTyped(item));
   return out;
 }
 

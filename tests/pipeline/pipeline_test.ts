@@ -369,3 +369,57 @@ Deno.test("an explicit datasetName wins over the one in restored state, with a w
   assert.equal(moved.state.dataset_name, "other_ds");
   assert.ok(warnings.some((w) => w.includes('keeping "other_ds" as given')), warnings.join("\n"));
 });
+
+Deno.test("names that are properties of Object.prototype keep their state and touch no built-in", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("protos");
+  const counted = (name: string) =>
+    dlt.resource(function* () {
+      const state = dlt.current.resourceState<{ n?: number }>();
+      state.n = (state.n ?? 0) + 1;
+      dlt.current.sourceState<{ runs?: number }>().runs = state.n;
+      yield JSON.parse(`{"id": ${state.n}, "__proto__": "p", "constructor": "c"}`);
+    }, { name, tableName: `t_${name.replaceAll("_", "")}` });
+  const sources = () => [
+    dlt.source("toString", [counted("constructor")]),
+    dlt.source("__proto__", [counted("__proto__")]),
+    dlt.source("hasOwnProperty", [counted("valueOf")]),
+  ];
+  await pipeline.run(sources());
+  await pipeline.run(sources());
+  const state = pipeline.state.sources!;
+  assert.deepEqual(Object.keys(state).sort(), ["__proto__", "hasOwnProperty", "toString"]);
+  assert.equal(Object.getOwnPropertyDescriptor(state, "toString")?.value.runs, 2);
+  const toStringSource = Object.getOwnPropertyDescriptor(state, "toString")?.value;
+  assert.equal(
+    Object.getOwnPropertyDescriptor(toStringSource.resources, "constructor")?.value.n,
+    2,
+  );
+  assert.equal(Object.getOwnPropertyDescriptor(state, "__proto__")?.value.runs, 2);
+  assert.equal(Object.getOwnPropertyDescriptor(state, "hasOwnProperty")?.value.runs, 2);
+  // Nothing leaked onto the built-ins.
+  // deno-lint-ignore no-explicit-any
+  const builtins = [Object.prototype, Object.prototype.toString, Object] as any[];
+  for (const target of builtins) assert.equal(target.n, undefined);
+  assert.equal(({} as Record<string, unknown>).runs, undefined);
+  // A fresh machine restores the same.
+  await Deno.remove(world.pipelinesDir, { recursive: true });
+  await pipeline.syncDestination();
+  assert.equal(
+    Object.getOwnPropertyDescriptor(pipeline.state.sources!, "__proto__")?.value.runs,
+    2,
+  );
+  // Columns named after Object.prototype properties are columns like any other.
+  const rows = await pipeline.dataset().table("t_proto").toArray();
+  assert.deepEqual(rows.map((row) => Object.getOwnPropertyDescriptor(row, "__proto__")?.value), [
+    "p",
+    "p",
+  ]);
+  assert.deepEqual(rows.map((row) => row.constructor), ["c", "c"]);
+});
+
+Deno.test("source names are validated like every other name", () => {
+  for (const name of ["../up", "a b", "", "x".repeat(65), "con"]) {
+    assert.throws(() => dlt.source(name, []), dlt.InvalidNameError, name);
+  }
+});
