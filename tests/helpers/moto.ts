@@ -15,6 +15,7 @@ export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "test
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const PYTHON = join(ROOT, ".venv/moto/bin/python");
+const MOTO_SERVER = join(ROOT, ".venv/moto/bin/moto_server");
 const SCRIPT = new URL("./moto_server.py", import.meta.url).pathname;
 
 /** A running moto server. */
@@ -33,7 +34,7 @@ export interface MotoServer {
 
 async function venvMissing(): Promise<boolean> {
   try {
-    await Deno.stat(PYTHON);
+    await Deno.stat(MOTO_SERVER);
     return false;
   } catch {
     return true;
@@ -44,7 +45,7 @@ async function venvMissing(): Promise<boolean> {
 export async function startMoto(): Promise<MotoServer> {
   if (await venvMissing()) {
     throw new Error(
-      `Run "bash tests/setup/moto.sh" (deno task test runs it) to install moto[server] into .venv/moto: ${PYTHON} does not exist, so the S3 tests cannot run`,
+      `Run "bash tests/setup/moto.sh" (deno task test runs it) to install moto[server] into .venv/moto: ${MOTO_SERVER} does not exist, so the S3 tests cannot run`,
     );
   }
   const log = await Deno.makeTempFile({ prefix: "moto_", suffix: ".log" });
