@@ -45,7 +45,20 @@ export interface AwsCredentials {
   endpointUrl?: string;
 }
 
-/** Where a credential came from: given in code, or a {@linkcode ConfigOrigin}. */
+/**
+ * Where a credential came from: given in code, or a {@linkcode ConfigOrigin}.
+ *
+ * @example Telling where the secret was found
+ * ```ts
+ * import { type CredentialOrigin, resolveS3Credentials } from "./s3_credentials.ts";
+ *
+ * const resolved = resolveS3Credentials({ awsAccessKeyId: "A", awsSecretAccessKey: "B" }, {
+ *   env: () => undefined,
+ * });
+ * const origin: CredentialOrigin = resolved.origins.secretAccessKey;
+ * console.log(origin.kind); // explicit
+ * ```
+ */
 export type CredentialOrigin = { kind: "explicit" } | ConfigOrigin;
 
 /**
