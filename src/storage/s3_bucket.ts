@@ -82,7 +82,8 @@ export interface S3BucketOptions {
   endpointUrl?: string;
   /**
    * The size of the parts of a streamed upload, and the size up to which a stream is sent in one
-   * PUT: memory holds at most two parts per write. At least 5 MiB (S3's minimum part size).
+   * PUT: a write holds one part being read and one being sent (with fetch's copy of it), however
+   * long the stream. At least 5 MiB (S3's minimum part size).
    * @default 8 MiB
    */
   partSize?: number;
@@ -548,7 +549,7 @@ export class S3Bucket implements Bucket {
 
   /**
    * Up to `partSize` bytes go in one PUT; past that, a multipart upload whose parts are sent
-   * while the next one is read (two parts in memory at most). Until it completes the object does
+   * while the next one is read (memory bounded by the part size). Until it completes the object does
    * not exist for readers; on any failure (the stream's included) the upload is aborted.
    */
   async #writeStream(key: string, stream: ReadableStream<Uint8Array>): Promise<void> {

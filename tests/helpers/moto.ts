@@ -88,6 +88,7 @@ export async function startMoto(): Promise<MotoServer> {
     }
   } catch (error) {
     await stopChild();
+    await Deno.remove(log).catch(() => {});
     throw error;
   }
   const endpointUrl = `http://127.0.0.1:${port}`;
@@ -95,6 +96,7 @@ export async function startMoto(): Promise<MotoServer> {
     await waitUntilAnswering(endpointUrl);
   } catch (error) {
     await stopChild();
+    await Deno.remove(log).catch(() => {});
     throw error;
   }
   return {
