@@ -7,3 +7,4 @@
 export * from "./resolver.ts";
 export * from "./pipeline_settings.ts";
 export * from "./accessors.ts";
+export * from "./s3_credentials.ts";

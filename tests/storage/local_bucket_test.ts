@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
 import { LocalBucket } from "../../src/storage/local_bucket.ts";
+import { bucketConformance } from "./bucket_conformance.ts";
+
+bucketConformance("LocalBucket", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dlt_bucket_" });
+  return {
+    bucket: new LocalBucket(dir),
+    dispose: () => Deno.remove(dir, { recursive: true }),
+  };
+}, { largeWriteBytes: 11 * 1024 * 1024 + 321 });
 
 async function withBucket(fn: (bucket: LocalBucket, dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir();
