@@ -9,7 +9,7 @@ const DLT = "DESTINATION__FILESYSTEM__CREDENTIALS";
 /** A resolver over `env` and a `.dlt/` folder holding `files`. */
 async function setup(env: Record<string, string>, files: Record<string, string> = {}) {
   const dir = await withDotDlt(files);
-  const resolver = new ConfigResolver({ cwd: dir.path, env: (name) => env[name] });
+  const resolver = await ConfigResolver.open({ cwd: dir.path, env: (name) => env[name] });
   return { resolver, [Symbol.asyncDispose]: dir[Symbol.asyncDispose] };
 }
 
