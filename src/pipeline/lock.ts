@@ -12,14 +12,21 @@ import type { LockWait } from "./options.ts";
 
 export type { LockWait } from "./options.ts";
 import { explainPermission } from "./_permissions.ts";
+import { type MarkerLock, processAlive, tryMarkerLock } from "./_marker_lock.ts";
+
+/** The OS lock is used where the runtime can try it without blocking (Deno 2.6 and later). */
+const HAS_TRY_LOCK = typeof (Deno.FsFile.prototype as { tryLock?: unknown }).tryLock ===
+  "function";
 
 /** A held pipeline lock; release it with `release()` or `using`. */
 export class PipelineLock implements Disposable {
-  readonly #file: Deno.FsFile;
+  readonly #file: Deno.FsFile | undefined;
+  readonly #marker: MarkerLock | undefined;
   #released = false;
 
-  private constructor(file: Deno.FsFile) {
+  private constructor(file: Deno.FsFile | undefined, marker?: MarkerLock) {
     this.#file = file;
+    this.#marker = marker;
   }
 
   /**
@@ -32,20 +39,29 @@ export class PipelineLock implements Disposable {
     wait: LockWait = false,
   ): Promise<PipelineLock> {
     await Deno.mkdir(workingDir, { recursive: true });
+    const deadline = wait === true
+      ? Infinity
+      : wait === false
+      ? 0
+      : Date.now() + Math.max(0, wait.timeoutMs);
+    if (!HAS_TRY_LOCK) {
+      for (let delay = 10;; delay = Math.min(delay * 2, 200)) {
+        const attempt = tryMarkerLock(workingDir);
+        if (!("heldBy" in attempt)) return new PipelineLock(undefined, attempt);
+        if (Date.now() >= deadline) throw new PipelineLockedError(pipelineName, attempt.heldBy);
+        await sleep(delay);
+      }
+    }
     const path = join(workingDir, ".lock");
     const file = await Deno.open(path, { read: true, write: true, create: true });
     try {
-      const deadline = wait === true
-        ? Infinity
-        : wait === false
-        ? 0
-        : Date.now() + Math.max(0, wait.timeoutMs);
       let delay = 10;
-      while (!(await file.tryLock(true))) {
+      // deno-lint-ignore no-explicit-any
+      while (!(await (file as any).tryLock(true))) {
         if (Date.now() >= deadline) {
-          throw new PipelineLockedError(pipelineName, await readPid(path));
+          throw new PipelineLockedError(pipelineName, await holderPid(path));
         }
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleep(delay);
         delay = Math.min(delay * 2, 200);
       }
       await file.truncate(0);
@@ -62,6 +78,8 @@ export class PipelineLock implements Disposable {
   release(): void {
     if (this.#released) return;
     this.#released = true;
+    this.#marker?.release();
+    if (!this.#file) return;
     try {
       this.#file.unlockSync();
     } finally {
@@ -73,6 +91,25 @@ export class PipelineLock implements Disposable {
   [Symbol.dispose](): void {
     this.release();
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The pid of the lock's holder. The holder writes it just after taking the lock, so a run that
+ * starts at the same moment may read an empty file or the pid of a run that died before: read
+ * again for a moment until the pid is of a live process (where `/proc` can tell).
+ */
+async function holderPid(path: string): Promise<number | undefined> {
+  let pid: number | undefined;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    pid = await readPid(path);
+    if (pid !== undefined && processAlive(pid) !== false) return pid;
+    await sleep(10);
+  }
+  return pid !== undefined && processAlive(pid) === false ? undefined : pid;
 }
 
 async function readPid(path: string): Promise<number | undefined> {

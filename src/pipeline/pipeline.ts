@@ -240,7 +240,7 @@ export class Pipeline {
   async drop(): Promise<void> {
     await withPipelineLock(this.#env, false, async () => {
       for await (const entry of Deno.readDir(this.workingDir)) {
-        if (entry.name === ".lock") continue;
+        if (entry.name === ".lock" || entry.name === ".lock.pid") continue; // the held lock
         await Deno.remove(join(this.workingDir, entry.name), { recursive: true });
       }
     });

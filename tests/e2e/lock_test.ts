@@ -15,10 +15,13 @@ async function startHolder(world: TempWorld, holdMs: number): Promise<Deno.Child
     pageSize: 1,
     holdMs,
   })]);
-  const lockFile = `${world.pipelinesDir}/locked/.lock`;
+  // The OS lock's file, or the marker where the runtime has no FsFile.tryLock (Deno 2.5).
+  const lockFiles = [".lock", ".lock.pid"].map((name) => `${world.pipelinesDir}/locked/${name}`);
   for (let i = 0; i < 500; i++) {
-    const text = await Deno.readTextFile(lockFile).catch(() => "");
-    if (text.trim() === String(child.pid)) return child;
+    for (const lockFile of lockFiles) {
+      const text = await Deno.readTextFile(lockFile).catch(() => "");
+      if (text.trim().split(" ")[0] === String(child.pid)) return child;
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   child.kill("SIGKILL");
@@ -90,4 +93,24 @@ Deno.test("two Pipeline objects for one pipeline in one process never run at onc
   await assert.rejects(world.pipeline("same").run(rows), dlt.PipelineLockedError);
   release();
   await first;
+});
+
+Deno.test("of two runs started together, the one that loses names the winner's pid", async () => {
+  await using world = await TempWorld.create();
+  for (let round = 0; round < 5; round++) {
+    const spec = JSON.stringify({
+      root: world.root,
+      pipelineName: `racing${round}`,
+      writeDisposition: "append",
+      total: 2,
+      pageSize: 1,
+      holdMs: 300,
+    });
+    const children = [spawnFixture("run_pipeline", [spec]), spawnFixture("run_pipeline", [spec])];
+    const outputs = await Promise.all(children.map((child) => child.output()));
+    const texts = outputs.map((output) => new TextDecoder().decode(output.stdout));
+    const loser = texts.findIndex((text) => text.includes("PipelineLockedError"));
+    assert.notEqual(loser, -1, texts.join("\n"));
+    assert.match(texts[loser], new RegExp(`pid ${children[1 - loser].pid}\\)`), texts[loser]);
+  }
 });

@@ -63,7 +63,7 @@ export class TempWorld implements AsyncDisposable {
         const full = join(path, entry.name);
         const name = rel ? `${rel}/${entry.name}` : entry.name;
         if (entry.isDirectory) await walk(full, name);
-        else if (entry.name !== ".lock") files.set(name, await Deno.readTextFile(full));
+        else if (!entry.name.startsWith(".lock")) files.set(name, await Deno.readTextFile(full));
       }
     };
     await walk(dir, "");
