@@ -45,11 +45,15 @@ export interface BucketEntry {
  * for (const name of ["001", "002", "003"]) await bucket.write(`v/${name}`, new Uint8Array(0));
  * const options: dlt.BucketListOptions = { startAfter: "001" };
  * console.log((await bucket.list("v", options)).map((entry) => entry.name)); // [ "002", "003" ]
+ * const twos: dlt.BucketListOptions = { prefix: "00", startAfter: "002" };
+ * console.log((await bucket.list("v", twos)).map((entry) => entry.name)); // [ "003" ]
  * ```
  */
 export interface BucketListOptions {
   /** Only entries whose name sorts after this one (an object store lists from there). */
   startAfter?: string;
+  /** Only entries whose name starts with this (an object store lists only those). */
+  prefix?: string;
 }
 
 /**

@@ -41,10 +41,12 @@ export class LocalBucket implements Bucket {
   async list(dir: string, options: BucketListOptions = {}): Promise<BucketEntry[]> {
     const entries: BucketEntry[] = [];
     const after = options.startAfter;
+    const prefix = options.prefix;
     try {
       for await (const entry of Deno.readDir(dir === "" ? this.root : this.#path(dir))) {
         if (entry.name.endsWith(".tmp")) continue;
         if (after !== undefined && entry.name <= after) continue;
+        if (prefix !== undefined && !entry.name.startsWith(prefix)) continue;
         entries.push({ name: entry.name, isDirectory: entry.isDirectory });
       }
     } catch (error) {

@@ -448,10 +448,11 @@ export class S3Bucket implements Bucket {
   async list(dir: string, options: BucketListOptions = {}): Promise<BucketEntry[]> {
     const prefix = this.#dirPrefix(dir);
     const after = options.startAfter;
+    const namePrefix = options.prefix ?? "";
     const entries = new Map<string, boolean>();
     const query: Record<string, string | undefined> = {
       "list-type": "2",
-      prefix,
+      prefix: prefix + namePrefix,
       delimiter: "/",
       "max-keys": String(this.#pageSize),
       "start-after": after === undefined || after === "" ? undefined : prefix + s3StartAfter(after),
@@ -477,7 +478,9 @@ export class S3Bucket implements Bucket {
       }
       token = nextToken(xml);
     } while (token !== undefined);
-    const names = [...entries.keys()].filter((name) => after === undefined || name > after);
+    const names = [...entries.keys()].filter((name) =>
+      (after === undefined || name > after) && name.startsWith(namePrefix)
+    );
     return names.sort(compareNames).map((name) => ({ name, isDirectory: entries.get(name)! }));
   }
 

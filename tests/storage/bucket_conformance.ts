@@ -143,6 +143,18 @@ export function bucketConformance(
     assert.deepEqual(names(await bucket.list("", { startAfter: "" })), ["v"]);
   });
 
+  test(".list() with a prefix returns only the names that start with it", async (bucket) => {
+    for (const name of ["p__1", "p__2/x", "p_3", "q__1", "pp__1"]) {
+      await bucket.write(`s/${name}`, bytes(name));
+    }
+    assert.deepEqual(names(await bucket.list("s", { prefix: "p__" })), ["p__1", "p__2"]);
+    assert.deepEqual(names(await bucket.list("s", { prefix: "p__", startAfter: "p__1" })), [
+      "p__2",
+    ]);
+    assert.deepEqual(await bucket.list("s", { prefix: "r" }), []);
+    assert.deepEqual(await bucket.list("none", { prefix: "p" }), []);
+  });
+
   test(".list() returns every entry of a folder larger than a listing page", async (bucket) => {
     const count = options.manyEntries ?? 25;
     const expected: string[] = [];
