@@ -100,6 +100,9 @@ export {
   type FilesystemDestinationOptions,
 } from "./src/destinations/filesystem.ts";
 export { Dataset, DatasetTable, type StoredRow } from "./src/destinations/dataset.ts";
+export type { DatasetLayout } from "./src/destinations/layout.ts";
+export { S3Bucket, type S3BucketOptions } from "./src/storage/s3_bucket.ts";
+export type { AwsCredentials } from "./src/config/s3_credentials.ts";
 export {
   decodeStateRow as decodeState,
   type LoadRow,

@@ -37,7 +37,7 @@ export class DltError extends Error {
  * console.log(failedStep(error)); // load
  * ```
  */
-export type PipelineStep = "sync" | "extract" | "load";
+export type PipelineStep = "sync" | "extract" | "commit" | "load";
 
 /**
  * A step of `pipeline.run()` failed. The original error is the `cause`; `step` says which step
@@ -311,15 +311,42 @@ export class StateTooLargeError extends DltError {
 export class MissingPermissionError extends DltError {
   /** The permission name (`read`, `write`, `env`, …). */
   readonly permission: string;
-  /** Creates the error for `permission` on `target`. */
-  constructor(permission: string, target: string, options?: ErrorOptions) {
+  /** Creates the error for `permission` on `target`; `options.instead` names another way out. */
+  constructor(
+    permission: string,
+    target: string,
+    options?: ErrorOptions & { instead?: string },
+  ) {
     super(
-      `Grant --allow-${permission}${
-        target ? `=${target}` : ""
+      `Grant --allow-${permission}${target ? `=${target}` : ""}${
+        options?.instead ? ` (${options.instead})` : ""
       }: the pipeline needs ${permission} access to ${JSON.stringify(target)}`,
       options,
     );
     this.permission = permission;
+  }
+}
+
+/**
+ * A disk the pipeline writes to is full: the working dir's or a local bucket's. Nothing was
+ * committed; free space (or point `pipelinesDir` / `bucketUrl` elsewhere) and run again.
+ *
+ * @example Where the disk is full
+ * ```ts
+ * import { DiskFullError } from "./errors.ts";
+ * console.log(new DiskFullError("/var/lib/dlt").path); // /var/lib/dlt
+ * ```
+ */
+export class DiskFullError extends DltError {
+  /** The folder on the full disk. */
+  readonly path: string;
+  /** Creates the error for `path`. */
+  constructor(path: string, options?: ErrorOptions) {
+    super(
+      `Free space on the disk of "${path}" (or write elsewhere) and run again: it is full (ENOSPC); nothing was committed`,
+      options,
+    );
+    this.path = path;
   }
 }
 

@@ -5,6 +5,8 @@
  *
  * @module
  */
+// A user imports the library by URL, path or JSR: no import map of ours applies there.
+// deno-lint-ignore no-import-prefix
 import yaml from "npm:js-yaml@4.1.0";
 
 /**

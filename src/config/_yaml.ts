@@ -11,12 +11,13 @@
 import { join } from "node:path";
 import { ConfigurationError } from "../errors.ts";
 
-const YAML_MODULE = "npm:js-yaml@4.1.0";
 let yaml: { load: (text: string, options?: { filename?: string }) => unknown } | undefined;
 
 /** Loads the YAML parser (once). Needed before reading `.dlt/*.yaml` of another folder. */
 export async function loadYamlSupport(): Promise<void> {
-  yaml ??= (await import(YAML_MODULE)).default;
+  // A literal specifier, so that the module graph (deno publish, Deno Deploy builds) knows it.
+  // deno-lint-ignore no-import-prefix
+  yaml ??= (await import("npm:js-yaml@4.1.0")).default;
 }
 
 /** True when `dir` has a `.dlt` folder (false when it cannot be looked at). */

@@ -5,10 +5,13 @@
  */
 import { join } from "node:path";
 import { tmpdir } from "node:os";
+import { MissingPermissionError } from "../errors.ts";
 
 /**
- * The pipelines dir when neither the options nor the configuration name one: `~/.dlt/pipelines`,
- * else a temp dir where there is no home (or it cannot be read).
+ * The pipelines dir when neither the options nor the configuration name one: `DLT_PIPELINES_DIR`,
+ * else `~/.dlt/pipelines` (created), else a temp dir where there is no home or it cannot be
+ * written (Deno Deploy). Without environment access it is a `MissingPermissionError` that says
+ * to pass `pipelinesDir`.
  *
  * @example Where working dirs go by default
  * ```ts
@@ -17,17 +20,33 @@ import { tmpdir } from "node:os";
  * ```
  */
 export function defaultPipelinesDir(): string {
+  let home: string | undefined;
+  let tempDir: string;
   try {
     const fromEnv = Deno.env.get("DLT_PIPELINES_DIR");
     if (fromEnv) return fromEnv;
-    const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
-    // A home that does not exist or cannot be read (containers, Deno Deploy): a temp dir.
-    if (home && Deno.statSync(home).isDirectory) return join(home, ".dlt", "pipelines");
+    home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
+    tempDir = tmpdir();
   } catch (error) {
-    if (
-      !(error instanceof Deno.errors.NotCapable) && !(error instanceof Deno.errors.NotFound) &&
-      !(error instanceof Deno.errors.PermissionDenied)
-    ) throw error;
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+    throw new MissingPermissionError("env", "DLT_PIPELINES_DIR,HOME,TMPDIR", {
+      cause: error,
+      instead: "or pass pipelinesDir to dlt.pipeline()",
+    });
   }
-  return join(tmpdir(), "dlt-pipelines");
+  // A home that does not exist or cannot be written (containers, Deno Deploy): a temp dir.
+  if (home) {
+    const dir = join(home, ".dlt", "pipelines");
+    try {
+      Deno.mkdirSync(dir, { recursive: true });
+      return dir;
+    } catch (error) {
+      if (
+        !(error instanceof Deno.errors.NotCapable) && !(error instanceof Deno.errors.NotFound) &&
+        !(error instanceof Deno.errors.PermissionDenied) &&
+        (error as { code?: string }).code !== "EROFS"
+      ) throw error;
+    }
+  }
+  return join(tempDir, "dlt-pipelines");
 }

@@ -6,10 +6,9 @@
  * @module
  */
 import { TableNotFoundError } from "../errors.ts";
-import { readRowsBackward, readRowsForward } from "./jsonl.ts";
+import { readRowsForward } from "./jsonl.ts";
 import { LOADS_TABLE, STATE_TABLE, VERSION_TABLE } from "./dlt_tables.ts";
 import type { DatasetStore, TableFile } from "./dataset_store.ts";
-import type { Schema, TableSchema } from "./schema.ts";
 
 /**
  * A row read back from a table.
@@ -36,32 +35,15 @@ export async function* tableRows(
   store: DatasetStore,
   name: string,
 ): AsyncGenerator<StoredRow> {
-  if (name === LOADS_TABLE || name === VERSION_TABLE) {
-    if ((await store.bucket.size(store.path(`${name}.jsonl`))) === undefined) {
-      throw new TableNotFoundError(name, store.datasetName);
-    }
-    yield* readRowsForward(store.bucket, store.path(`${name}.jsonl`), {
-      skipInvalid: true,
-    });
+  if (name === LOADS_TABLE || name === VERSION_TABLE || name === STATE_TABLE) {
+    const rows = await store.ownTableRows(name);
+    if (!rows) throw new TableNotFoundError(name, store.datasetName);
+    yield* rows;
     return;
   }
-  const committed = await store.committedLoads();
-  if (name === STATE_TABLE) {
-    if ((await store.bucket.size(store.path(`${STATE_TABLE}.jsonl`))) === undefined) {
-      throw new TableNotFoundError(name, store.datasetName);
-    }
-    for await (
-      const row of readRowsForward(store.bucket, store.path(`${STATE_TABLE}.jsonl`), {
-        skipInvalid: true,
-      })
-    ) {
-      if (committed.has(row._dlt_load_id as string)) yield row;
-    }
-    return;
-  }
-  const table = await tableSchemaOf(store, name);
+  const table = await store.tableSchema(name);
   if (!table) throw new TableNotFoundError(name, store.datasetName);
-  const files = await store.visibleTableFiles(name, committed);
+  const files = await store.visibleTableFiles(name, await store.committedLoadIds());
   const key = table.primary_key ?? [];
   if (table.write_disposition === "merge" && key.length > 0) {
     yield* mergedRows(store, name, files, key);
@@ -107,20 +89,4 @@ async function* mergedRows(
       if (owner === undefined ? loadIndex === 0 : owner === loadIndex) yield row;
     }
   }
-}
-
-async function tableSchemaOf(store: DatasetStore, name: string): Promise<TableSchema | undefined> {
-  const seen = new Set<string>();
-  for await (const row of readRowsBackward(store.bucket, store.path(`${VERSION_TABLE}.jsonl`))) {
-    const schemaName = row.schema_name;
-    if (typeof schemaName !== "string" || seen.has(schemaName) || typeof row.schema !== "string") {
-      continue;
-    }
-    seen.add(schemaName);
-    try {
-      const table = (JSON.parse(row.schema) as Schema).tables?.[name];
-      if (table) return table;
-    } catch { /* skip a damaged row */ }
-  }
-  return undefined;
 }

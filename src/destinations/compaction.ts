@@ -34,7 +34,7 @@ export async function compactTable(
   schemaName: string,
 ): Promise<{ loadId: string; rows: number } | undefined> {
   const dir = validateName("table", table);
-  const files = await store.visibleTableFiles(table, await store.committedLoads());
+  const files = await store.visibleTableFiles(table, await store.committedLoadIds());
   if (files.length === 0) return undefined;
   const loadId = foldLoadId(files.at(-1)!.loadId);
   const source = tableRows(store, table);
@@ -60,7 +60,7 @@ export async function compactTable(
   });
   await store.bucket.write(store.path(dir, `${loadId}.0.jsonl`), bytes);
   await store.bucket.write(store.path(dir, `${loadId}.reset`), new Uint8Array(0));
-  await store.appendLoadRow(loadId, pipelineName, schemaName, LOAD_COMPLETED, null);
+  await store.writeLoadRow(loadId, pipelineName, schemaName, LOAD_COMPLETED, null);
   await store.deleteFilesBefore(table, loadId);
   return { loadId, rows };
 }

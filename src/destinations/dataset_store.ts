@@ -1,39 +1,37 @@
 /**
- * Everything a pipeline does to one dataset of a bucket: load a package (table files, then the
- * schema row, the state row and last the `_dlt_loads` row that commits it), find the newest
- * committed state of a pipeline reading from the end of the state file, and list the committed
- * files of a table.
+ * Everything a pipeline does to one dataset of a bucket. Loading a package follows one commit
+ * protocol whatever the layout: the table files under names of their own (a retry overwrites,
+ * never duplicates), the schemas, then the commit point of the state version
+ * (`state_versions.ts`: a create-if-absent write, so of two machines only one commits), then the
+ * `_dlt_loads` marker and what else follows from the commit. Where the library's own tables live
+ * is the layout's (`layout.ts`): appended JSONL files in a local folder, or Python dlt's
+ * one-file-per-load layout, the only one an object store can hold.
  *
  * @module
  */
 import type { Bucket } from "../storage/bucket.ts";
 import { validateName } from "../storage/names.ts";
-import { ConfigurationError } from "../errors.ts";
+import { ConfigurationError, StateConflictError } from "../errors.ts";
 import type { PipelineState } from "../state/state_document.ts";
-import { readRowsBackward, readRowsForward } from "./jsonl.ts";
 import {
   compareLoadIds,
   decodeStateRow,
-  isLoadRow,
-  isStateRow,
   LOAD_COMPLETED,
   LOAD_REVERTED,
   type LoadRow,
-  LOADS_TABLE,
   STATE_TABLE,
   type StateRow,
-  VERSION_TABLE,
-  type VersionRow,
 } from "./dlt_tables.ts";
-import type { Schema } from "./schema.ts";
+import type { CommittedStateRow, DatasetLayout, DltTables } from "./layout.ts";
+import type { Schema, TableSchema } from "./schema.ts";
 import type { PackageToLoad } from "./package_to_load.ts";
+import { StateVersions } from "./state_versions.ts";
 import { DropLinesStream } from "./_drop_lines_stream.ts";
-import { findNewestCommittedStateRow } from "./_state_lookup.ts";
+import { AppendTables } from "./_append_tables.ts";
+import { ObjectTables } from "./_object_tables.ts";
 
 export { compareLoadIds, LOAD_COMPLETED, LOAD_REVERTED } from "./dlt_tables.ts";
 export type { PackageFile, PackageTable, PackageToLoad } from "./package_to_load.ts";
-
-const encoder = new TextEncoder();
 
 /** The newest committed state of a pipeline, with the row that carried it. */
 export interface CommittedState {
@@ -62,20 +60,20 @@ export class DatasetStore {
   readonly bucket: Bucket;
   /** The dataset name (a validated path segment). */
   readonly datasetName: string;
+  /** The commit points of the dataset's state versions. */
+  readonly versions: StateVersions;
+  readonly #preferred: DatasetLayout | undefined;
+  #tables: Promise<DltTables> | undefined;
 
-  /** Opens the dataset; throws `InvalidNameError` for names that are not safe path segments. */
-  constructor(bucket: Bucket, datasetName: string) {
+  /**
+   * Opens the dataset; throws `InvalidNameError` for names that are not safe path segments.
+   * `layout` is the one to use for a new dataset (an existing one keeps its own).
+   */
+  constructor(bucket: Bucket, datasetName: string, options: { layout?: DatasetLayout } = {}) {
     this.bucket = bucket;
     this.datasetName = validateName("dataset", datasetName);
-  }
-
-  async #append(path: string, bytes: Uint8Array): Promise<void> {
-    if (!this.bucket.appendLine) {
-      throw new ConfigurationError(
-        `Use a bucket that can append lines: "${this.bucket.url}" cannot`,
-      );
-    }
-    await this.bucket.appendLine(path, bytes);
+    this.versions = new StateVersions(bucket, this.datasetName);
+    this.#preferred = options.layout;
   }
 
   /** Where the bucket is (for messages; never a secret). */
@@ -88,9 +86,59 @@ export class DatasetStore {
     return [this.datasetName, ...segments].join("/");
   }
 
+  /** The layout of the dataset: the one it has, else the one asked for, else the bucket's. */
+  async layout(): Promise<DatasetLayout> {
+    return (await this.#layoutTables()).layout;
+  }
+
+  #layoutTables(): Promise<DltTables> {
+    return this.#tables ??= this.#detectLayout().catch((error) => {
+      this.#tables = undefined;
+      throw error;
+    });
+  }
+
+  async #detectLayout(): Promise<DltTables> {
+    const canAppend = this.bucket.appendLine !== undefined;
+    let found: DatasetLayout | undefined;
+    if (canAppend) {
+      // A local folder: one listing tells which layout an existing dataset has.
+      for (const entry of await this.bucket.list(this.datasetName)) {
+        if (entry.name === `${STATE_TABLE}.jsonl` || entry.name === "_dlt_loads.jsonl") {
+          found = "append";
+        } else if (entry.name === STATE_TABLE || entry.name === "init") found ??= "dlt";
+      }
+    }
+    const wanted = this.#preferred;
+    if (found && wanted && found !== wanted) {
+      throw new ConfigurationError(
+        `Use layout "${found}" for dataset "${this.datasetName}" of "${this.bucket.url}" (or another dataset): it already holds the "${found}" layout, not "${wanted}"`,
+      );
+    }
+    const layout = found ?? wanted ?? (canAppend ? "append" : "dlt");
+    if (layout === "append" && !canAppend) {
+      throw new ConfigurationError(
+        `Use layout "dlt" for "${this.bucket.url}": object storage cannot append, so the "append" layout is only for local folders`,
+      );
+    }
+    return layout === "append"
+      ? new AppendTables(this.bucket, this.datasetName, this.versions)
+      : new ObjectTables(this.bucket, this.datasetName, this.versions);
+  }
+
   /** Throws `ConfigurationError` when the bucket root or the dataset exists but is a file. */
   async checkUsable(): Promise<void> {
-    for (const entry of await this.#parentEntries()) {
+    if (!this.bucket.appendLine) return; // an object store has no folders to be files
+    let entries;
+    try {
+      entries = await this.bucket.list("");
+    } catch (error) {
+      if (error instanceof Deno.errors.NotADirectory) {
+        throw new ConfigurationError(`Point bucketUrl at a folder: "${this.bucket.url}" is a file`);
+      }
+      throw error;
+    }
+    for (const entry of entries) {
       if (entry.name === this.datasetName && !entry.isDirectory) {
         throw new ConfigurationError(
           `Choose another dataset or bucketUrl: "${this.bucket.url}/${this.datasetName}" is a file, not a folder`,
@@ -99,17 +147,14 @@ export class DatasetStore {
     }
   }
 
-  async #parentEntries() {
-    try {
-      return await this.bucket.list("");
-    } catch (error) {
-      if (error instanceof Deno.errors.NotADirectory) {
-        throw new ConfigurationError(
-          `Point bucketUrl at a folder: "${this.bucket.url}" is a file`,
-        );
-      }
-      throw error;
-    }
+  /** The newest committed state of `pipelineName`, with its schemas where the layout keeps them. */
+  async newestCommitted(pipelineName: string): Promise<CommittedStateRow | undefined> {
+    return await (await this.#layoutTables()).newestCommittedState(pipelineName);
+  }
+
+  /** The state row of the newest committed state of `pipelineName`. */
+  async newestCommittedStateRow(pipelineName: string): Promise<StateRow | undefined> {
+    return (await this.newestCommitted(pipelineName))?.row;
   }
 
   /** {@linkcode DatasetStore.newestCommittedStateRow}, with the state decoded. */
@@ -118,67 +163,83 @@ export class DatasetStore {
     return row && { row, state: await decodeStateRow(row) };
   }
 
+  /** The newest stored version of schema `name`, or `undefined`. */
+  async newestSchema(name: string): Promise<Schema | undefined> {
+    return await (await this.#layoutTables()).newestSchema(name);
+  }
+
+  /** The schema of data table `name` (from the newest schema that has it), or `undefined`. */
+  async tableSchema(name: string): Promise<TableSchema | undefined> {
+    return await (await this.#layoutTables()).tableSchema(name);
+  }
+
   /**
-   * The state row of the newest state of `pipelineName` whose load is committed (has a
-   * `_dlt_loads` row), read from the ends of both files (see `_state_lookup.ts`).
+   * Loads a package: its table files, its schemas and, for a load that carries a state version,
+   * the commit point of that version, then the `_dlt_loads` marker. Idempotent: a retry of a
+   * load whose commit point exists only finishes what follows it. Throws
+   * {@linkcode StateConflictError} when another load committed the version first; nothing of
+   * this load is visible then. `onStep` is called after each write (a fault-injection hook).
    */
-  newestCommittedStateRow(pipelineName: string): Promise<StateRow | undefined> {
-    return findNewestCommittedStateRow(
-      this.bucket,
-      this.path(`${STATE_TABLE}.jsonl`),
-      this.path(`${LOADS_TABLE}.jsonl`),
-      pipelineName,
+  async load(pkg: PackageToLoad, onStep: (step: string) => void = () => {}): Promise<void> {
+    const tables = await this.#layoutTables();
+    const state = pkg.stateRow;
+    if (state) {
+      const existing = await this.versions.read(pkg.pipelineName, state.version);
+      if (existing && existing.load_id !== pkg.loadId) throw this.#conflict(pkg, state);
+      if (existing) {
+        await tables.afterCommit(existing); // committed by an attempt that died right after
+        return;
+      }
+    } else if (await tables.hasLoadRow(pkg.pipelineName, pkg.schemaName, pkg.loadId)) return;
+    await this.#writeTableFiles(pkg, onStep);
+    if (pkg.schemas.length > 0) {
+      await tables.writeSchemas(pkg.schemas, pkg.loadId);
+      onStep("schema_row");
+    }
+    if (state) {
+      await tables.beforeCommit(state);
+      onStep("state_row");
+      const record = {
+        version: state.version,
+        load_id: pkg.loadId,
+        pipeline_name: pkg.pipelineName,
+        schema_name: pkg.schemaName,
+        schema_version_hash: pkg.schemaVersionHash,
+        committed_at: new Date().toISOString(),
+        state_row: state,
+      };
+      onStep("before_loads_row");
+      if (await this.versions.commit(record)) throw this.#conflict(pkg, state);
+      onStep("state_version");
+      await tables.afterCommit(record);
+    } else {
+      onStep("before_loads_row");
+      await tables.writeLoadRow(
+        this.#loadRow(
+          pkg.loadId,
+          pkg.pipelineName,
+          pkg.schemaName,
+          LOAD_COMPLETED,
+          pkg.schemaVersionHash,
+        ),
+      );
+    }
+    onStep("loads_row");
+    for (const table of pkg.tables) {
+      if (table.reset) await this.deleteFilesBefore(table.name, pkg.loadId);
+    }
+  }
+
+  #conflict(pkg: PackageToLoad, state: StateRow): StateConflictError {
+    return new StateConflictError(
+      pkg.pipelineName,
+      state.version - 1,
+      state.version,
+      ` (another load committed version ${state.version} first)`,
     );
   }
 
-  /** Whether `loadId` of `pipelineName` has its `_dlt_loads` row (reads from the end). */
-  async isCommitted(pipelineName: string, loadId: string): Promise<boolean> {
-    for await (const row of readRowsBackward(this.bucket, this.path(`${LOADS_TABLE}.jsonl`))) {
-      if (!isLoadRow(row)) continue;
-      if (row.load_id === loadId) return row.status === LOAD_COMPLETED;
-      if (row.pipeline_name === pipelineName && compareLoadIds(row.load_id, loadId) < 0) {
-        return false;
-      }
-    }
-    return false;
-  }
-
-  async #hasStateRow(pipelineName: string, loadId: string): Promise<boolean> {
-    for await (const row of readRowsBackward(this.bucket, this.path(`${STATE_TABLE}.jsonl`))) {
-      if (!isStateRow(row) || row.pipeline_name !== pipelineName) continue;
-      if (row._dlt_load_id === loadId) return true;
-      if (compareLoadIds(row._dlt_load_id, loadId) < 0) return false;
-    }
-    return false;
-  }
-
-  /** The newest stored version of schema `name`, or `undefined`. */
-  async newestSchema(name: string): Promise<Schema | undefined> {
-    for await (const row of readRowsBackward(this.bucket, this.path(`${VERSION_TABLE}.jsonl`))) {
-      if (row.schema_name !== name || typeof row.schema !== "string") continue;
-      try {
-        return JSON.parse(row.schema) as Schema;
-      } catch {
-        continue;
-      }
-    }
-    return undefined;
-  }
-
-  async #hasSchemaVersion(name: string, hash: string): Promise<boolean> {
-    for await (const row of readRowsBackward(this.bucket, this.path(`${VERSION_TABLE}.jsonl`))) {
-      if (row.schema_name === name) return row.version_hash === hash;
-    }
-    return false;
-  }
-
-  /**
-   * Loads a package: table files under deterministic names (a retry overwrites, never
-   * duplicates), then the schema rows, the state row and the `_dlt_loads` row, each only if not
-   * already there. `onStep` is called after each write (a hook for fault-injection tests).
-   */
-  async load(pkg: PackageToLoad, onStep: (step: string) => void = () => {}): Promise<void> {
-    if (await this.isCommitted(pkg.pipelineName, pkg.loadId)) return;
+  async #writeTableFiles(pkg: PackageToLoad, onStep: (step: string) => void): Promise<void> {
     for (const table of pkg.tables) {
       const dir = validateName("table", table.name);
       if (table.reset) {
@@ -210,35 +271,36 @@ export class DatasetStore {
         onStep(`keys_file:${table.name}`);
       }
     }
-    for (const schema of pkg.schemas) {
-      if (await this.#hasSchemaVersion(schema.name, schema.version_hash)) continue;
-      const row: VersionRow = {
-        version: schema.version,
-        engine_version: schema.engine_version,
-        inserted_at: new Date().toISOString(),
-        schema_name: schema.name,
-        version_hash: schema.version_hash,
-        schema: JSON.stringify(schema),
-      };
-      await this.#append(this.path(`${VERSION_TABLE}.jsonl`), line(row));
-      onStep("schema_row");
-    }
-    if (pkg.stateRow && !(await this.#hasStateRow(pkg.pipelineName, pkg.loadId))) {
-      await this.#append(this.path(`${STATE_TABLE}.jsonl`), line(pkg.stateRow));
-      onStep("state_row");
-    }
-    onStep("before_loads_row");
-    await this.appendLoadRow(
-      pkg.loadId,
-      pkg.pipelineName,
-      pkg.schemaName,
-      LOAD_COMPLETED,
-      pkg.schemaVersionHash,
+  }
+
+  #loadRow(
+    loadId: string,
+    pipelineName: string,
+    schemaName: string,
+    status: number,
+    schemaVersionHash: string | null,
+  ): LoadRow {
+    return {
+      load_id: loadId,
+      schema_name: schemaName,
+      status,
+      inserted_at: new Date().toISOString(),
+      schema_version_hash: schemaVersionHash,
+      pipeline_name: pipelineName,
+    };
+  }
+
+  /** Writes a `_dlt_loads` row: a load's commit marker (status 0), or its withdrawal (2). */
+  async writeLoadRow(
+    loadId: string,
+    pipelineName: string,
+    schemaName: string,
+    status: number,
+    schemaVersionHash: string | null,
+  ): Promise<void> {
+    await (await this.#layoutTables()).writeLoadRow(
+      this.#loadRow(loadId, pipelineName, schemaName, status, schemaVersionHash),
     );
-    onStep("loads_row");
-    for (const table of pkg.tables) {
-      if (table.reset) await this.deleteFilesBefore(table.name, pkg.loadId);
-    }
   }
 
   /**
@@ -247,8 +309,8 @@ export class DatasetStore {
    */
   async deleteFilesBefore(table: string, loadId: string): Promise<void> {
     for (const entry of await this.bucket.list(this.path(table))) {
-      const id = entry.name.split(".").slice(0, 2).join(".");
-      if (!entry.isDirectory && compareLoadIds(id, loadId) < 0) {
+      const id = /^(.+?)\.(?:\d+\.jsonl|keys\.jsonl|reset)$/.exec(entry.name)?.[1];
+      if (!entry.isDirectory && id !== undefined && compareLoadIds(id, loadId) < 0) {
         await this.bucket.delete(this.path(table, entry.name));
       }
     }
@@ -256,52 +318,36 @@ export class DatasetStore {
 
   /** How many committed loads a reader of `table` goes through (since its newest reset). */
   async visibleLoadCount(table: string): Promise<number> {
-    const files = await this.visibleTableFiles(table, await this.committedLoads());
+    const files = await this.visibleTableFiles(table, await this.committedLoadIds());
     return new Set(files.map((file) => file.loadId)).size;
   }
 
   /**
-   * Withdraws committed loads: appends a `_dlt_loads` row with status 2 for each, so readers and
-   * restores skip their rows and state. No file is edited.
+   * Withdraws committed loads: writes a `_dlt_loads` row with status 2 for each, and marks the
+   * state versions they committed (`versions`) withdrawn, so readers and restores skip their
+   * rows and state. No file is edited.
    */
   async revertLoads(
     pipelineName: string,
     schemaName: string,
     loadIds: readonly string[],
+    versions: readonly number[],
   ): Promise<void> {
+    for (const version of versions) await this.versions.withdraw(pipelineName, version);
     for (const loadId of loadIds) {
-      await this.appendLoadRow(loadId, pipelineName, schemaName, LOAD_REVERTED, null);
+      await this.writeLoadRow(loadId, pipelineName, schemaName, LOAD_REVERTED, null);
     }
   }
 
-  /** Appends one `_dlt_loads` row: a load's commit marker, or its withdrawal. */
-  async appendLoadRow(
-    loadId: string,
-    pipelineName: string,
-    schemaName: string,
-    status: number,
-    schemaVersionHash: string | null,
-  ): Promise<void> {
-    const row: LoadRow = {
-      load_id: loadId,
-      schema_name: schemaName,
-      status,
-      inserted_at: new Date().toISOString(),
-      schema_version_hash: schemaVersionHash,
-      pipeline_name: pipelineName,
-    };
-    await this.#append(this.path(`${LOADS_TABLE}.jsonl`), line(row));
+  /** The ids of the committed (and not withdrawn) loads. */
+  async committedLoadIds(): Promise<Set<string>> {
+    return await (await this.#layoutTables()).committedLoadIds();
   }
 
-  /** Every committed (and not reverted) load, in commit order, keyed by load id. */
+  /** Every committed (and not withdrawn) load, keyed by load id, in commit order. */
   async committedLoads(): Promise<Map<string, LoadRow>> {
     const loads = new Map<string, LoadRow>();
-    for await (
-      const row of readRowsForward(this.bucket, this.path(`${LOADS_TABLE}.jsonl`), {
-        skipInvalid: true,
-      })
-    ) {
-      if (!isLoadRow(row)) continue;
+    for (const row of await (await this.#layoutTables()).loadRows()) {
       if (row.status === LOAD_COMPLETED) loads.set(row.load_id, row);
       else if (row.status === LOAD_REVERTED) loads.delete(row.load_id);
     }
@@ -317,72 +363,36 @@ export class DatasetStore {
 
   /** The state rows of `pipelineName` whose loads are committed, oldest load first. */
   async committedStateRows(pipelineName: string): Promise<StateRow[]> {
-    const committed = await this.committedLoads();
-    const rows: StateRow[] = [];
-    for await (
-      const row of readRowsForward(this.bucket, this.path(`${STATE_TABLE}.jsonl`), {
-        skipInvalid: true,
-      })
-    ) {
-      if (!isStateRow(row) || row.pipeline_name !== pipelineName) continue;
-      if (committed.has(row._dlt_load_id)) rows.push(row);
-    }
-    return rows.sort((a, b) => compareLoadIds(a._dlt_load_id, b._dlt_load_id));
+    return await (await this.#layoutTables()).committedStateRows(pipelineName);
   }
 
-  /** The names of the data tables that have a folder in the dataset. */
-  async tableNames(): Promise<string[]> {
+  /** The rows of one of the library's own tables, or `undefined` when it has none yet. */
+  async ownTableRows(table: string): Promise<AsyncIterable<Record<string, unknown>> | undefined> {
+    return await (await this.#layoutTables()).ownTableRows(table);
+  }
+
+  /** The names of the folders of the dataset that hold data tables. */
+  async tableFolders(): Promise<string[]> {
+    const tables = await this.#layoutTables();
     return (await this.bucket.list(this.datasetName))
-      .filter((entry) => entry.isDirectory && !entry.name.startsWith("_dlt"))
+      .filter((entry) => entry.isDirectory && !tables.isOwnEntry(entry.name))
       .map((entry) => entry.name);
   }
 
   /**
-   * Claims state version `version` of `pipelineName` for `loadId` before it is committed, with a
-   * create-if-absent write: of two machines that extracted from the same version, only one can
-   * claim the next. A claim by the same `owner` (this working dir, retrying after a crash) holds;
-   * so does one older than `staleMs` whose load never committed (its run died), which is taken
-   * over. Returns the other claim when there is one.
+   * The data tables a reader sees: those with committed rows or in a current schema (a dropped
+   * table is neither, though its folder may remain).
    */
-  async claimStateVersion(
-    pipelineName: string,
-    version: number,
-    loadId: string,
-    owner: string,
-    staleMs = Infinity,
-  ): Promise<
-    { loadId: string; owner: string; path: string; ageMs: number; takenOver: boolean } | undefined
-  > {
-    const path = this.path("_dlt_state_claims", pipelineName, `${version}.json`);
-    const claim = encoder.encode(
-      JSON.stringify({ load_id: loadId, owner, claimed_at: new Date().toISOString() }) + "\n",
-    );
-    if (await this.bucket.createIfAbsent(path, claim)) return undefined;
-    let existing: { load_id?: string; owner?: string; claimed_at?: string } = {};
-    try {
-      existing = JSON.parse(new TextDecoder().decode(await this.bucket.read(path)));
-    } catch { /* a torn claim is nobody's */ }
-    if (existing.owner === owner || existing.owner === undefined) {
-      await this.bucket.write(path, claim);
-      return undefined;
+  async tableNames(): Promise<string[]> {
+    const committed = await this.committedLoadIds();
+    const names: string[] = [];
+    for (const folder of await this.tableFolders()) {
+      if (
+        (await this.visibleTableFiles(folder, committed)).length > 0 ||
+        (await this.tableSchema(folder)) !== undefined
+      ) names.push(folder);
     }
-    const claimedAt = Date.parse(existing.claimed_at ?? "");
-    const ageMs = Number.isNaN(claimedAt) ? Infinity : Date.now() - claimedAt;
-    const other = {
-      loadId: existing.load_id ?? "?",
-      owner: existing.owner,
-      path: `${this.bucket.url}/${path}`,
-      ageMs,
-      takenOver: false,
-    };
-    if (
-      ageMs > staleMs &&
-      !(existing.load_id && await this.isCommitted(pipelineName, existing.load_id))
-    ) {
-      await this.bucket.write(path, claim);
-      return { ...other, takenOver: true };
-    }
-    return other;
+    return names;
   }
 
   /** The distinct merge keys a load wrote to `table` (its keys file), or `undefined` without one. */
@@ -422,8 +432,4 @@ export class DatasetStore {
       .filter((file) => compareLoadIds(file.loadId, resetAt) >= 0)
       .sort((a, b) => compareLoadIds(a.loadId, b.loadId) || a.index - b.index);
   }
-}
-
-function line(row: object): Uint8Array {
-  return encoder.encode(JSON.stringify(row) + "\n");
 }

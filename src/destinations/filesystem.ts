@@ -6,7 +6,10 @@
  */
 import type { Bucket } from "../storage/bucket.ts";
 import { LocalBucket } from "../storage/local_bucket.ts";
+import { S3Bucket } from "../storage/s3_bucket.ts";
+import { type AwsCredentials, resolveS3Credentials } from "../config/s3_credentials.ts";
 import { ConfigurationError } from "../errors.ts";
+import type { DatasetLayout } from "./layout.ts";
 
 /**
  * Options of {@linkcode filesystem}.
@@ -23,11 +26,28 @@ import { ConfigurationError } from "../errors.ts";
  * ```
  */
 export interface FilesystemDestinationOptions {
-  /** A local folder path or `file://` URL; created on first load. */
+  /**
+   * A local folder path or `file://` URL (created on first load), or an S3-compatible bucket,
+   * `s3://bucket/prefix` (AWS S3, Cloudflare R2, MinIO, Tigris, … through `credentials`).
+   */
   bucketUrl: string;
   /** An explicit destination name, recorded in state as `destination_name`. @default null */
   destinationName?: string;
-  /** A bucket implementation to use instead of the local folder (for other storage). */
+  /**
+   * The credentials of an `s3://` bucket (dlt's `AwsCredentials`, camelCased). Missing keys are
+   * looked up in dlt's variables (`DESTINATION__FILESYSTEM__CREDENTIALS__AWS_ACCESS_KEY_ID`, …),
+   * then `.dlt/secrets.yaml` / `.dlt/config.yaml`, then the standard AWS variables. Never
+   * written to state, logs or errors.
+   */
+  credentials?: AwsCredentials;
+  /**
+   * Where the library's own tables go in a new dataset: `"append"` (JSONL files appended at the
+   * dataset root, DESIGN.md §4) or `"dlt"` (Python dlt's layout, one file per load; Python dlt
+   * restores from it). An existing dataset keeps the layout it has.
+   * @default "append" for a local folder, "dlt" for object storage
+   */
+  layout?: DatasetLayout;
+  /** A bucket implementation to use instead of the one `bucketUrl` names (another storage). */
   bucket?: Bucket;
 }
 
@@ -50,6 +70,8 @@ export class FilesystemDestination {
   readonly destinationName: string | null;
   /** Where the files go, as given. */
   readonly bucketUrl: string;
+  /** The layout asked for a new dataset (`undefined`: the bucket's default). */
+  readonly layout: DatasetLayout | undefined;
   /** The storage behind it. */
   readonly bucket: Bucket;
   /**
@@ -65,14 +87,36 @@ export class FilesystemDestination {
       options.bucketUrl.length === 0
     ) {
       throw new ConfigurationError(
-        'Pass filesystem({ bucketUrl: "./data" }): bucketUrl must be a non-empty path or file:// URL',
+        'Pass filesystem({ bucketUrl: "./data" }): bucketUrl must be a non-empty path, file:// or s3:// URL',
       );
+    }
+    if (options.layout !== undefined && options.layout !== "append" && options.layout !== "dlt") {
+      throw new ConfigurationError(
+        `Set layout to "append" or "dlt": got ${JSON.stringify(options.layout)}`,
+      );
+    }
+    if (options.destinationName !== undefined && typeof options.destinationName !== "string") {
+      throw new ConfigurationError("Set destinationName to a string");
     }
     this.bucketUrl = options.bucketUrl;
     this.destinationName = options.destinationName ?? null;
+    this.layout = options.layout;
     if (options.bucket) {
       this.bucket = options.bucket;
       this.location = options.bucketUrl;
+    } else if (/^s3:\/\//i.test(options.bucketUrl)) {
+      const credentials = resolveS3Credentials(options.credentials, {
+        bucketUrl: options.bucketUrl,
+      });
+      const bucket = new S3Bucket(options.bucketUrl, {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        sessionToken: credentials.sessionToken,
+        region: credentials.region,
+        endpointUrl: credentials.endpointUrl,
+      });
+      this.bucket = bucket;
+      this.location = bucket.url;
     } else {
       const local = new LocalBucket(options.bucketUrl);
       this.bucket = local;

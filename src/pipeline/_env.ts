@@ -35,6 +35,4 @@ export interface PipelineEnv {
   readonly warnStateBytes: number;
   /** Fail a commit above this many bytes of encoded state. */
   readonly maxStateBytes: number;
-  /** After how long another working dir's uncommitted version claim counts as abandoned. */
-  readonly staleClaimMs: number;
 }

@@ -85,15 +85,24 @@ export class JsonlFileWriter {
     this.#used = 0;
   }
 
-  /** Flushes, fsyncs and closes the file. */
+  #closed = false;
+
+  /** Flushes, fsyncs and closes the file (closed even when the flush fails, e.g. a full disk). */
   close(): void {
-    this.#flush();
-    this.#file.syncSync();
-    this.#file.close();
+    if (this.#closed) return;
+    try {
+      this.#flush();
+      this.#file.syncSync();
+    } finally {
+      this.#closed = true;
+      this.#file.close();
+    }
   }
 
-  /** Closes the file without flushing (the package is being discarded). */
+  /** Closes the file without flushing (the package is being discarded); once only. */
   abandon(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#file.close();
   }
 }

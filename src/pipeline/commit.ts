@@ -1,6 +1,6 @@
 /**
  * Step 5 of the run protocol, commit the extract: finish the schemas, bump the state version,
- * check the state's size, make sure no other machine committed or claimed the next version,
+ * check the state's size, make sure no other machine committed a newer version already,
  * write the state snapshot and the manifest into the package (it is pending from then on), and
  * replace the local `state.json`. Loading the package is the next step (`load.ts`).
  *
@@ -18,7 +18,7 @@ import { explainPermission } from "./_permissions.ts";
 import { faultPoint } from "./_faults.ts";
 import type { ExtractPackage } from "./extract_run.ts";
 import type { PendingPackage } from "./load_package.ts";
-import { readPipelineRecord, recordWorkingDir, saveSchemas } from "./working_dir.ts";
+import { saveSchemas } from "./working_dir.ts";
 import { ownValue } from "../state/own_keys.ts";
 
 /** Everything a commit needs: the state to commit, and the package with its tables. */
@@ -39,7 +39,8 @@ export interface CommitJob {
  * Commits `job.pkg` with `job.state`; see the module doc. Returns the pending package, or
  * `undefined` when there was nothing to commit (the package is discarded and nothing is
  * written but a changed local state that the destination does not keep). Fails with step
- * `"extract"`; the package is discarded then and nothing persists.
+ * `"commit"` (or {@linkcode StateConflictError}); the package is discarded then and nothing
+ * persists.
  */
 export async function commitExtract(
   env: PipelineEnv,
@@ -67,9 +68,10 @@ export async function commitExtract(
       if (state._version_hash !== job.base._version_hash) await env.localStore.save(state);
       return undefined;
     }
-    if (sendState) await claimNextVersion(env, store, state, job.base, loadId);
+    if (sendState) await checkNotBehind(env, store, job.base);
   } catch (error) {
-    return await abandonPackage(env, pkg, error);
+    // The state the resources left (not serializable, too large) or a conflict: the extract's.
+    return await abandonPackage(env, pkg, error, "extract");
   }
 
   env.report({ stage: "commit", message: `committing ${loadId}`, loadId });
@@ -103,7 +105,7 @@ export async function commitExtract(
     faultPoint("local_state");
     return { loadId, dir: join(env.workingDir, "load", loadId), manifest };
   } catch (error) {
-    return await abandonPackage(env, pkg, error);
+    return await abandonPackage(env, pkg, error, "commit");
   }
 }
 
@@ -115,11 +117,12 @@ export async function abandonPackage(
   env: PipelineEnv,
   pkg: ExtractPackage,
   error: unknown,
+  step: "extract" | "commit" = "extract",
 ): Promise<never> {
   await pkg.writer.discard();
-  if (error instanceof PipelineStepFailed) throw error;
+  if (error instanceof PipelineStepFailed || error instanceof StateConflictError) throw error;
   throw new PipelineStepFailed(
-    "extract",
+    step,
     pkg.loadId,
     explainPermission(error, "write", env.workingDir),
   );
@@ -139,48 +142,17 @@ function checkStateSize(env: PipelineEnv, state: PipelineState): void {
 }
 
 /**
- * Fails with {@linkcode StateConflictError} when the destination holds a newer committed state
- * than `base`, or when another working dir claimed the version this commit would write.
+ * Fails early with {@linkcode StateConflictError} when the destination already holds a newer
+ * committed state than `base` (another machine ran the pipeline in between), before the package
+ * is written. The commit point of the load (`DatasetStore.load`) is what decides a race.
  */
-async function claimNextVersion(
+async function checkNotBehind(
   env: PipelineEnv,
   store: DatasetStore,
-  state: PipelineState,
   base: PipelineState,
-  loadId: string,
 ): Promise<void> {
   const remote = await store.newestCommittedStateRow(env.pipelineName);
   if (remote && remote.version > base._state_version) {
     throw new StateConflictError(env.pipelineName, base._state_version, remote.version);
-  }
-  // The id is on disk before the claim is made: a run killed right after claiming is still
-  // recognised as this working dir's when it is retried.
-  const owner = readPipelineRecord(env.workingDir)?.working_dir_id ??
-    await recordWorkingDir(env);
-  const claim = await store.claimStateVersion(
-    env.pipelineName,
-    state._state_version,
-    loadId,
-    owner,
-    env.staleClaimMs,
-  );
-  faultPoint("state_claim");
-  if (claim?.takenOver) {
-    env.logger.warn(
-      `Took over state version ${state._state_version} of pipeline "${env.pipelineName}": load "${claim.loadId}" claimed it ${
-        Math.round(claim.ageMs / 1000)
-      }s ago and never committed (its run died)`,
-    );
-  } else if (claim) {
-    throw new StateConflictError(
-      env.pipelineName,
-      base._state_version,
-      state._state_version,
-      ` (load "${claim.loadId}" of another working dir claimed it ${
-        Math.round(claim.ageMs / 1000)
-      }s ago; if that run died, the claim is taken over after staleClaimSeconds (${
-        env.staleClaimMs / 1000
-      }s), or delete "${claim.path}")`,
-    );
   }
 }

@@ -101,15 +101,17 @@ export async function syncFromDestination(
 }
 
 /**
- * Withdraws committed loads of this pipeline (`_dlt_loads` rows with status 2), after checking
- * that each is one.
+ * Withdraws committed loads of this pipeline (`_dlt_loads` rows with status 2, their state
+ * versions marked withdrawn), after checking that each is one. When that withdraws the newest
+ * state version, the pipeline continues from the newest one that is not, recorded as a new
+ * version (version numbers are never reused). Returns the state version afterwards.
  */
 export async function revertLoads(
   env: PipelineEnv,
   store: DatasetStore,
   loadIds: readonly string[],
   defaultSchemaName: string,
-): Promise<void> {
+): Promise<number> {
   const mine = new Set((await store.loadsOf(env.pipelineName)).map((load) => load.load_id));
   for (const loadId of loadIds) {
     if (!mine.has(loadId)) {
@@ -118,5 +120,17 @@ export async function revertLoads(
       );
     }
   }
-  await store.revertLoads(env.pipelineName, defaultSchemaName, loadIds);
+  const rows = await store.committedStateRows(env.pipelineName);
+  const withdrawn = rows.filter((row) => loadIds.includes(row._dlt_load_id)).map((r) => r.version);
+  const top = Math.max(0, ...rows.map((row) => row.version));
+  await store.revertLoads(env.pipelineName, defaultSchemaName, loadIds, withdrawn);
+  const base = await syncState(env, store, true); // the newest state not withdrawn
+  if (!withdrawn.includes(top)) return base._state_version;
+  const schemas = await readSchemas(env.workingDir);
+  const loads = new RunLoads(env, store, base, { schemas, startedAt: new Date() });
+  const state = cloneState(base);
+  state._state_version = top + 1; // the withdrawn versions are spent
+  state._local._last_extracted_hash = undefined; // send it, though its content is not new
+  await loads.commitAndLoad(newPackage(env.workingDir), state);
+  return state._state_version;
 }

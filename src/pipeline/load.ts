@@ -5,18 +5,24 @@
  *
  * @module
  */
-import { PipelineStepFailed } from "../errors.ts";
+import { PipelineStepFailed, StateConflictError } from "../errors.ts";
 import type { DatasetStore } from "../destinations/dataset_store.ts";
 import { compactTable } from "../destinations/compaction.ts";
 import type { PipelineEnv } from "./_env.ts";
 import { explainPermission } from "./_permissions.ts";
 import { faultPoint } from "./_faults.ts";
 import { packageToLoad, type PendingPackage, removePackage } from "./load_package.ts";
+import { syncState } from "./sync.ts";
 
 /** A merge table read through more loads than this is folded into one file. */
 export const MERGE_COMPACTION_LOADS = 32;
 
-/** Loads `pkg` and removes it from the working dir; fails with step `"load"`. */
+/**
+ * Loads `pkg` and removes it from the working dir; fails with step `"load"`. When another load
+ * committed the package's state version first, the package is discarded, the local state goes
+ * back to the destination's, and {@linkcode StateConflictError} is thrown: nothing of the
+ * package is visible.
+ */
 export async function loadPackage(
   env: PipelineEnv,
   store: DatasetStore,
@@ -27,6 +33,11 @@ export async function loadPackage(
     await store.load(packageToLoad(pkg), faultPoint);
     await removePackage(pkg);
   } catch (error) {
+    if (error instanceof StateConflictError) {
+      await removePackage(pkg);
+      await syncState(env, store, true);
+      throw error;
+    }
     throw new PipelineStepFailed("load", pkg.loadId, explainPermission(error, "write", store.url));
   }
 }

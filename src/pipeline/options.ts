@@ -133,11 +133,6 @@ export interface PipelineOptions {
   logger?: Logger;
   /** Size limits of the state. @default { warnBytes: 1 MiB, maxBytes: 16 MiB } */
   stateSizeLimits?: StateSizeLimits;
-  /**
-   * After how many seconds a state version claimed by another working dir whose load never
-   * committed counts as abandoned (that run died) and may be taken over. @default 900
-   */
-  staleClaimSeconds?: number;
 }
 
 /**

@@ -7,12 +7,12 @@
  * @module
  */
 import { join } from "node:path";
-import { PipelineStepFailed, StateFileCorruptedError } from "../errors.ts";
+import { PipelineStepFailed, StateConflictError, StateFileCorruptedError } from "../errors.ts";
 import { LocalStateStore } from "../state/local_store.ts";
 import type { PipelineState } from "../state/state_document.ts";
 import type { DatasetStore } from "../destinations/dataset_store.ts";
 import type { PipelineEnv } from "./_env.ts";
-import { listPendingPackages, type PendingPackage } from "./load_package.ts";
+import { listPendingPackages, type PendingPackage, removePackage } from "./load_package.ts";
 import { loadPackage } from "./load.ts";
 import { syncState } from "./sync.ts";
 
@@ -55,7 +55,22 @@ export async function loadPendingPackages(
       `Loading package "${pkg.loadId}" left pending by an earlier run before extracting new data`,
     );
     state = await adoptPackageState(env, pkg, state);
-    await loadPackage(env, store, pkg);
+    try {
+      await loadPackage(env, store, pkg);
+    } catch (error) {
+      if (!(error instanceof StateConflictError)) throw error;
+      // Another machine committed that version meanwhile: the package was discarded, and so are
+      // the later ones (their states build on it); the state is the destination's again, and
+      // their rows are extracted anew from there.
+      const later = pending.packages.slice(pending.packages.indexOf(pkg) + 1);
+      for (const rest of later) await removePackage(rest);
+      env.logger.warn(
+        `Discarded package(s) ${
+          [pkg, ...later].map((p) => `"${p.loadId}"`).join(", ")
+        }: another run committed state version ${error.remoteVersion} of pipeline "${env.pipelineName}" first; continuing from the destination's state`,
+      );
+      return { state: await syncState(env, store, true), loadIds };
+    }
     loadIds.push(pkg.loadId);
   }
   if (loadIds.length > 0 && state._local.first_run !== false) {

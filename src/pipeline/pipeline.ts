@@ -114,10 +114,6 @@ export class Pipeline {
     this.restoreFromDestination = options.restoreFromDestination ?? true;
     this.pipelinesDir = settings.pipelinesDir ?? defaultPipelinesDir();
     this.workingDir = join(this.pipelinesDir, this.pipelineName);
-    const staleClaimMs = (options.staleClaimSeconds ?? 900) * 1000;
-    if (!(staleClaimMs >= 0)) {
-      throw new ConfigurationError("Set staleClaimSeconds to a number of seconds (0 or more)");
-    }
     const warnStateBytes = options.stateSizeLimits?.warnBytes ?? 1 << 20;
     const maxStateBytes = options.stateSizeLimits?.maxBytes ?? 16 << 20;
     if (!(warnStateBytes > 0) || !(maxStateBytes > 0)) {
@@ -137,7 +133,6 @@ export class Pipeline {
       reportsProgress: progress !== undefined,
       warnStateBytes,
       maxStateBytes,
-      staleClaimMs,
     };
   }
 
@@ -160,7 +155,9 @@ export class Pipeline {
         `Give pipeline "${this.pipelineName}" a destination: dlt.pipeline({ destination: dlt.destinations.filesystem({ bucketUrl }) })`,
       );
     }
-    return new DatasetStore(this.destination.bucket, this.datasetName);
+    return new DatasetStore(this.destination.bucket, this.datasetName, {
+      layout: this.destination.layout,
+    });
   }
 
   /** Runs `fn` under the pipeline lock with the dataset store. */
@@ -297,15 +294,19 @@ export class Pipeline {
   }
 
   /**
-   * Withdraws committed loads of this pipeline: appends `_dlt_loads` rows with status 2, so that
-   * readers skip their rows and restores skip their state. No file is edited. The state is not
-   * changed: commit an older state with {@linkcode Pipeline.commitState} to move cursors back.
-   * A table a withdrawn load replaced (replace, refresh, drop) reads empty afterwards: the files
-   * it replaced were deleted when it was committed.
+   * Withdraws committed loads of this pipeline: writes `_dlt_loads` rows with status 2 and marks
+   * their state versions withdrawn, so that readers skip their rows and restores their state. No
+   * file is edited. When the newest version is withdrawn, the pipeline continues from the newest
+   * one that is not (its cursors), recorded as a new state version. A table a withdrawn load
+   * replaced (replace, refresh, drop) reads empty afterwards: the files it replaced were deleted
+   * when it was committed. Returns the state version afterwards.
    */
-  async revertLoads(loadIds: readonly string[], options: { wait?: LockWait } = {}): Promise<void> {
+  async revertLoads(
+    loadIds: readonly string[],
+    options: { wait?: LockWait } = {},
+  ): Promise<number> {
     const schemaName = this.state.default_schema_name ?? this.pipelineName;
-    await this.#locked(
+    return await this.#locked(
       options.wait,
       (store) => edits.revertLoads(this.#env, store, loadIds, schemaName),
     );

@@ -18,7 +18,14 @@
 // A full specifier, not an import-map name: users import this library by URL, path or JSR,
 // without an import map of ours.
 // deno-lint-ignore no-import-prefix
-import { AwsClient } from "npm:aws4fetch@1.0.20";
+import type { AwsClient } from "npm:aws4fetch@1.0.20";
+
+/** aws4fetch, loaded on the first request: importing the library costs nothing without S3. */
+let awsClientClass: Promise<typeof AwsClient> | undefined;
+function loadAwsClient(): Promise<typeof AwsClient> {
+  // deno-lint-ignore no-import-prefix
+  return awsClientClass ??= import("npm:aws4fetch@1.0.20").then((module) => module.AwsClient);
+}
 import type { Bucket, BucketEntry, BucketListOptions } from "./bucket.ts";
 import { bucketPathSegments, compareNames } from "./bucket.ts";
 import {
@@ -215,7 +222,8 @@ export class S3Bucket implements Bucket {
   readonly bucketName: string;
   /** The key prefix every path is under, without slashes at its ends (`""`: the root). */
   readonly prefix: string;
-  readonly #client: AwsClient;
+  #client: Promise<AwsClient> | undefined;
+  readonly #clientOptions: ConstructorParameters<typeof AwsClient>[0];
   readonly #endpoint: S3Endpoint;
   readonly #secrets: string[];
   readonly #partSize: number;
@@ -251,7 +259,7 @@ export class S3Bucket implements Bucket {
     this.#secrets = [secretAccessKey, sessionToken ?? ""].filter((secret) => secret.length >= 4);
     const endpointUrl = options.endpointUrl === "" ? undefined : options.endpointUrl;
     this.#endpoint = new S3Endpoint(location.bucket, { endpointUrl, region: options.region });
-    this.#client = new AwsClient({
+    this.#clientOptions = {
       accessKeyId,
       secretAccessKey,
       sessionToken: sessionToken === "" ? undefined : sessionToken,
@@ -259,7 +267,7 @@ export class S3Bucket implements Bucket {
       // aws4fetch guesses the region from an AWS or R2 host, else signs for us-east-1.
       region: options.region ?? (endpointUrl === undefined ? "us-east-1" : undefined),
       retries: 0,
-    });
+    };
     this.#partSize = positiveInteger("partSize", options.partSize, 8 * MiB);
     if (this.#partSize < MIN_PART_SIZE || this.#partSize > MAX_PART_SIZE) {
       throw new RangeError(
@@ -310,7 +318,11 @@ export class S3Bucket implements Bucket {
   async #attempt(exchange: Exchange, contentHash?: string): Promise<Reply> {
     const headers = new Headers(exchange.headers);
     if (contentHash !== undefined) headers.set("X-Amz-Content-Sha256", contentHash);
-    const request = await this.#client.sign(this.#endpoint.url(exchange.key, exchange.query), {
+    const client =
+      await (this.#client ??= loadAwsClient().then((AwsClientClass) =>
+        new AwsClientClass(this.#clientOptions)
+      ));
+    const request = await client.sign(this.#endpoint.url(exchange.key, exchange.query), {
       method: exchange.method,
       headers,
       body: exchange.body as Uint8Array<ArrayBuffer> | undefined,

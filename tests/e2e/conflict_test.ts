@@ -46,9 +46,8 @@ Deno.test("a run that finds a newer committed state at commit fails with StateCo
   const localBefore = await Deno.readTextFile(join(world.root, "a", "shared", "state.json"));
   release();
   const error = await slowRun.catch((e) => e);
-  assert.ok(error instanceof dlt.PipelineStepFailed);
-  assert.ok(error.cause instanceof dlt.StateConflictError, String(error.cause));
-  assert.equal(error.cause.remoteVersion, 2);
+  assert.ok(error instanceof dlt.StateConflictError, String(error));
+  assert.equal(error.remoteVersion, 2);
   assert.deepEqual(await world.snapshot(world.bucketDir), bucketBefore);
   assert.equal(
     await Deno.readTextFile(join(world.root, "a", "shared", "state.json")),
@@ -60,51 +59,27 @@ Deno.test("a run that finds a newer committed state at commit fails with StateCo
   assert.deepEqual(ids, [1, 2, 3]);
 });
 
-Deno.test("a version claimed by another working dir is never overwritten", async () => {
+Deno.test("of two machines that extracted from the same version, exactly one commits the next", async () => {
   await using world = await TempWorld.create();
-  const a = machine(world, "a");
-  await a.run(counter());
-  // Another machine claimed version 2 and is committing it right now.
-  const claim = join(world.bucketDir, "shared_dataset", "_dlt_state_claims", "shared", "2.json");
-  await Deno.mkdir(join(claim, ".."), { recursive: true });
-  await Deno.writeTextFile(
-    claim,
-    JSON.stringify({
-      load_id: "1.0",
-      owner: "another-machine",
-      claimed_at: new Date().toISOString(),
-    }) + "\n",
-  );
-  const bucketBefore = await world.snapshot(world.bucketDir);
-  const error = await a.run(counter()).catch((e) => e);
-  assert.ok(error.cause instanceof dlt.StateConflictError, String(error.cause));
-  assert.match(error.cause.message, /another working dir claimed it/);
-  assert.deepEqual(await world.snapshot(world.bucketDir), bucketBefore);
-  assert.equal(a.state._state_version, 1);
-});
-
-Deno.test("a claim abandoned by a run that died is taken over after staleClaimSeconds", async () => {
-  await using world = await TempWorld.create();
-  const warnings: string[] = [];
-  const a = dlt.pipeline({
-    pipelineName: "shared",
-    pipelinesDir: join(world.root, "a"),
-    destination: dlt.destinations.filesystem({ bucketUrl: world.bucketDir }),
-    logger: { warn: (message) => warnings.push(message), info: () => {} },
-    staleClaimSeconds: 60,
-  });
-  await a.run(counter());
-  const claim = join(world.bucketDir, "shared_dataset", "_dlt_state_claims", "shared", "2.json");
-  await Deno.writeTextFile(
-    claim,
-    JSON.stringify({
-      load_id: "1.0",
-      owner: "dead-machine",
-      claimed_at: new Date(Date.now() - 120_000).toISOString(),
-    }) + "\n",
-  );
-  const info = await a.run(counter());
-  assert.equal(info.stateVersion, 2);
-  assert.ok(warnings.some((w) => w.includes("Took over state version 2")), warnings.join("\n"));
-  assert.equal(JSON.parse(await Deno.readTextFile(claim)).load_id, info.loadIds[0]);
+  await machine(world, "a").run(counter());
+  for (let round = 0; round < 3; round++) {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const a = machine(world, "a");
+    const b = machine(world, "b");
+    const runs = [a.run(counter(gate)), b.run(counter(gate))];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release(); // both extracted from the same version; both reach their commit point
+    const results = await Promise.allSettled(runs);
+    const won = results.filter((r) => r.status === "fulfilled");
+    const lost = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+    assert.equal(won.length, 1, JSON.stringify(results.map((r) => r.status)));
+    assert.ok(lost[0].reason instanceof dlt.StateConflictError, String(lost[0].reason));
+    // The loser's rows are nowhere, and its working dir went back to the committed state.
+    const ids = (await a.dataset().table("numbers").toArray()).map((r) => r.id);
+    assert.deepEqual(ids, Array.from({ length: round + 2 }, (_, i) => i + 1));
+    const loser = results[0].status === "rejected" ? a : b;
+    assert.deepEqual(await loser.pendingPackages(), []);
+    assert.equal(loser.state._state_version, round + 2);
+  }
 });

@@ -9,7 +9,7 @@ import { runFixture, spawnFixture } from "../helpers/child.ts";
 import { assertEachIdOnce, assertStatesAgree } from "../helpers/invariants.ts";
 
 const KILL_POINTS = [
-  "state_claim",
+  "state_version",
   "package_file:items",
   "package_file:state.json",
   "package_file:manifest.json",

@@ -114,14 +114,13 @@ Deno.test({
     } finally {
       restore();
     }
-    // The version claim is the first write to the bucket: the run stops before its own commit.
+    // The load is the first write to the bucket: its package stays pending.
     assert.ok(error instanceof dlt.PipelineStepFailed, String(error));
-    assert.equal(error.step, "extract");
+    assert.equal(error.step, "load");
     await assertEachIdOnce(pipeline, 3); // the committed data is intact
-    assert.deepEqual(await pipeline.pendingPackages(), []);
-    assert.deepEqual(pipeline.state.sources!.readonly_bucket.resources!.items, { next: 4 });
-    await pipeline.run(counter());
-    await assertEachIdOnce(pipeline, 6);
+    assert.equal((await pipeline.pendingPackages()).length, 1);
+    await pipeline.run(counter()); // loads the pending package, then extracts anew
+    await assertEachIdOnce(pipeline, 9);
     await assertStatesAgree(pipeline);
   },
 });
@@ -165,7 +164,9 @@ Deno.test({
       }, { name: "big" });
       const error = await pipeline.run(big).catch((e) => e);
       assert.ok(error instanceof dlt.PipelineStepFailed, String(error));
-      assert.equal(error.step, "extract");
+      assert.equal(error.step, "commit"); // the package's files are flushed at its commit
+      assert.ok(error.cause instanceof dlt.DiskFullError, String(error.cause));
+      assert.match(error.cause.message, new RegExp(pipelinesDir));
       assert.equal(await Deno.readTextFile(join(pipeline.workingDir, "state.json")), stateBefore);
       await assertEachIdOnce(pipeline, 3);
       await assertStatesAgree(pipeline);
@@ -194,6 +195,8 @@ Deno.test({
       const error = await pipeline.run(big).catch((e) => e);
       assert.ok(error instanceof dlt.PipelineStepFailed, String(error));
       assert.equal(error.step, "load");
+      assert.ok(error.cause instanceof dlt.DiskFullError, String(error.cause));
+      assert.match(error.cause.message, /disk of ".*tiny_bucket"/);
       await assertEachIdOnce(pipeline, 3);
       assert.equal((await pipeline.pendingPackages()).length, 1);
     } finally {

@@ -156,9 +156,13 @@ Deno.test("revertLoads() withdraws a load's rows and its state from restores", a
   const pipeline = world.pipeline("revert");
   await pipeline.run(shop());
   const second = await pipeline.run(shop());
-  await pipeline.revertLoads(second.loadIds);
+  // The newest version is withdrawn: the pipeline continues from version 1's state, as version 3.
+  assert.equal(await pipeline.revertLoads(second.loadIds), 3);
   assert.deepEqual(await tableRows(pipeline, "orders"), [{ id: 1 }]);
-  assert.deepEqual((await pipeline.stateHistory()).map((h) => h.version), [1]);
+  const history = await pipeline.stateHistory();
+  assert.deepEqual(history.map((h) => h.version), [1, 3]);
+  assert.deepEqual(history[1].state.sources, history[0].state.sources);
+  assert.equal(history[1].versionHash, history[0].versionHash);
   await assert.rejects(pipeline.revertLoads(["123.456"]), dlt.ConfigurationError);
   await pipeline.drop();
   const fresh = world.pipeline("revert");
