@@ -90,6 +90,8 @@ export {
   Incremental,
   incremental,
   type IncrementalBinding,
+  type IncrementalDeclaration,
+  type IncrementalFilter,
   type IncrementalOptions,
   type IncrementalTransformOptions,
 } from "./src/incremental/incremental.ts";

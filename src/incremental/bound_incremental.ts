@@ -21,8 +21,8 @@ import { hasLayout, type IsoLayout, isoLayout, sameLayout } from "./_iso_time.ts
 import { applyLag } from "./_lag.ts";
 import { type RawOptions, type ResolvedOptions, resolveOptions } from "./_options.ts";
 import { type DedupKey, rowHash } from "./_row_hash.ts";
-import type { Incremental, IncrementalBinding } from "./incremental.ts";
-import { IncrementalTransform } from "./transform.ts";
+import type { IncrementalBinding, IncrementalOptions } from "./options.ts";
+import { type IncrementalFilter, IncrementalTransform } from "./transform.ts";
 
 type Row = Record<string, unknown>;
 
@@ -42,7 +42,27 @@ function show(value: unknown): string {
 }
 
 /**
- * An {@linkcode Incremental} bound to one run of one resource (made by `incremental.bind()`): it
+ * What a binding needs of its declaration: the cursor path and the options. An `Incremental` is
+ * one.
+ *
+ * @example A declaration without the Incremental class
+ * ```ts
+ * import { BoundIncremental, type IncrementalDeclaration } from "./bound_incremental.ts";
+ *
+ * const declaration: IncrementalDeclaration<number> = { cursorPath: "id", options: {} };
+ * const bound = new BoundIncremental(declaration, { resourceName: "r", resourceState: {} });
+ * console.log(bound.filterPage([{ id: 1 }]).length); // 1
+ * ```
+ */
+export interface IncrementalDeclaration<T = unknown> {
+  /** The field name or path of the cursor; also the key of its state slot. */
+  readonly cursorPath: string;
+  /** The options as given. */
+  readonly options: Readonly<IncrementalOptions<T>>;
+}
+
+/**
+ * An incremental bound to one run of one resource (made by `incremental.bind()`): it
  * filters rows synchronously and keeps the state slot
  * `resources.<resource>.incremental.<cursorPath>` = `{ initial_value, last_value, start_value,
  * unique_hashes }` up to date after every page, as dlt does after every batch. A resource reads it
@@ -58,7 +78,7 @@ function show(value: unknown): string {
  * console.log(kept, bound.startValue, bound.lastValue); // [ { id: 2 }, { id: 3 } ] 2 3
  * ```
  */
-export class BoundIncremental<T = unknown> {
+export class BoundIncremental<T = unknown> implements IncrementalFilter<T> {
   /** The resource this run belongs to. */
   readonly resourceName: string;
   /** The cursor path; also the key of the state slot. */
@@ -109,7 +129,7 @@ export class BoundIncremental<T = unknown> {
   #canClose = false;
 
   /** Binds `incremental` to a run; use `incremental.bind(binding)` rather than this. */
-  constructor(incremental: Incremental<T>, binding: IncrementalBinding) {
+  constructor(incremental: IncrementalDeclaration<T>, binding: IncrementalBinding) {
     const options = resolveOptions(incremental.cursorPath, incremental.options as RawOptions);
     this.#options = options;
     this.resourceName = binding.resourceName;
