@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type RawOptions, resolveOptions } from "./_options.ts";
+import { type RawOptions, resolveOptions } from "./_resolve_options.ts";
 import { incrementalScope } from "./binding_scope.ts";
 import { BoundIncremental } from "./bound_incremental.ts";
 import type {
