@@ -121,6 +121,7 @@ export type {
   ResourceState,
   SourceState,
 } from "./src/state/state_document.ts";
+export { IsoDateTime, type IsoDateTimeKind } from "./src/state/iso_date_time.ts";
 export type { Bucket, BucketEntry, BucketListOptions } from "./src/storage/bucket.ts";
 
 /**

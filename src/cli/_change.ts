@@ -8,6 +8,7 @@
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import type { DropOptions } from "../pipeline/drop.ts";
 import { cloneState, type PipelineState } from "../state/state_document.ts";
+import { isPreciseInstant, preciseInstantFrom } from "../state/temporal.ts";
 import { DatasetStore } from "../destinations/dataset_store.ts";
 import { ConfigurationError } from "../errors.ts";
 import {
@@ -298,9 +299,9 @@ function coerceLike(previous: unknown, value: unknown, path: string): unknown {
     }
     return date;
   }
-  if (previous instanceof Temporal.Instant) {
+  if (isPreciseInstant(previous)) {
     try {
-      return Temporal.Instant.from(value);
+      return preciseInstantFrom(value);
     } catch {
       throw new UsageError(
         `Give ${path} an ISO instant with a time zone: it holds an instant, got ${
