@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { temporalApi } from "../state/temporal.ts";
 
 /** The slot object, kept in the resource state (or a throwaway one during a backfill). */
 export type Slot = Record<string, unknown>;
@@ -13,9 +14,18 @@ export function fromState(value: unknown): unknown {
   return value === null ? undefined : value;
 }
 
-/** The slot form of a read-out value: `undefined` is stored as `null`. */
+/**
+ * The slot form of a cursor value: `undefined` is stored as `null`, and a
+ * `Temporal.ZonedDateTime` as its `Temporal.Instant`. State refuses zoned values (their zone
+ * does not survive typed JSON); a cursor only needs the moment, which compares the same.
+ */
 export function toState(value: unknown): unknown {
-  return value === undefined ? null : value;
+  if (value === undefined) return null;
+  if (typeof value === "object" && value !== null) {
+    const temporal = temporalApi();
+    if (temporal !== undefined && value instanceof temporal.ZonedDateTime) return value.toInstant();
+  }
+  return value;
 }
 
 /**

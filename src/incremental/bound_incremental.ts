@@ -41,7 +41,9 @@ export interface IncrementalDeclaration<T = unknown> {
  * An incremental bound to one run of one resource (made by `incremental.bind()`): it filters
  * rows synchronously and keeps the state slot `resources.<resource>.incremental.<cursorPath>` =
  * `{ initial_value, last_value, start_value, unique_hashes }` up to date after every page, as dlt
- * does after every batch. A resource reads it as `ctx.incremental`.
+ * does after every batch. A resource reads it as `ctx.incremental`. A `Temporal.ZonedDateTime`
+ * cursor value is stored as its `Temporal.Instant`: state keeps no time zones, and the moment is
+ * what the cursor compares.
  *
  * @example Filtering pages against a stored cursor
  * ```ts

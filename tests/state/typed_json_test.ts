@@ -97,6 +97,19 @@ Deno.test("encodeTyped() writes an IsoDateTime under the tag of its kind", () =>
   );
 });
 
+Deno.test({
+  name: "encodeTyped() refuses a Temporal.ZonedDateTime, naming its path and what to store instead",
+  ignore: !hasTemporal,
+}, () => {
+  const zoned = Temporal.ZonedDateTime.from("2024-03-31T03:30:00+02:00[Europe/Berlin]");
+  const error = thrownBy(() => encodeTyped({ since: { at: zoned } }, "sources.s"));
+  assert.ok(error instanceof StateNotSerializableError);
+  assert.equal(error.path, "sources.s.since.at");
+  assert.match(error.message, /2024-03-31T03:30:00\+02:00\[Europe\/Berlin\]/);
+  assert.match(error.message, /toInstant\(\)/);
+  assert.match(error.message, /toString\(\)/);
+});
+
 Deno.test("encodeTyped() drops undefined keys and writes undefined array items as null", () => {
   assert.deepEqual(encodeTyped({ a: undefined, b: [undefined, 1] }), { b: [null, 1] });
 });
@@ -135,3 +148,12 @@ Deno.test("canonicalJson() sorts keys at every level and leaves arrays in order"
     '{"a":{"c":"é","d":[3,{"y":2,"z":1}]},"b":1}',
   );
 });
+
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected an error, nothing was thrown");
+}
