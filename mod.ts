@@ -87,6 +87,7 @@ export {
 } from "./src/pipeline/source.ts";
 export {
   BoundIncremental,
+  type CursorValue,
   Incremental,
   incremental,
   type IncrementalBinding,
@@ -94,6 +95,7 @@ export {
   type IncrementalFilter,
   type IncrementalOptions,
   type IncrementalTransformOptions,
+  type TimeValue,
 } from "./src/incremental/incremental.ts";
 export { IncrementalTransform } from "./src/incremental/transform.ts";
 export {

@@ -197,6 +197,14 @@ export function mismatchDetails(a: CursorKey, b: CursorKey): string {
   ) {
     return "a string that is not an ISO-8601 date or timestamp does not compare with a date or time";
   }
+  if (
+    kinds.has(KeyKind.NUMBER) &&
+    (kinds.has(KeyKind.INSTANT) || kinds.has(KeyKind.LOCAL) || kinds.has(KeyKind.DATE))
+  ) {
+    return `${KIND_NAMES[a.kind]} does not compare with ${
+      KIND_NAMES[b.kind]
+    }: numbers are not read as epoch times (as in dlt); give both as dates or both as numbers`;
+  }
   if (a.kind === KeyKind.OTHER || b.kind === KeyKind.OTHER) {
     return "only numbers, strings, booleans, Dates and Temporal values compare (and NaN compares with nothing)";
   }

@@ -12,6 +12,7 @@ import { RowFilter } from "./_row_filter.ts";
 import { rowHash } from "./_row_hash.ts";
 import { show } from "./_show.ts";
 import { fromState, openSlot, type Slot, toState } from "./_state_slot.ts";
+import type { CursorValue } from "./cursor_value.ts";
 import type { IncrementalBinding, IncrementalOptions } from "./options.ts";
 import { type IncrementalFilter, IncrementalTransform } from "./transform.ts";
 
@@ -145,19 +146,23 @@ export class BoundIncremental<T = unknown> implements IncrementalFilter<T> {
 
   /**
    * The lower bound of this run: the stored last value (lag-adjusted) when the run started, or
-   * `initialValue` on a fresh state. Constant during the run.
+   * `initialValue` on a fresh state. Constant during the run. Typed {@linkcode CursorValue}: it
+   * is a row's value as the state gave it back, in any form that compares with `T`.
    */
-  get startValue(): T | undefined {
-    return this.#startValue as T | undefined;
+  get startValue(): CursorValue<T> | undefined {
+    return this.#startValue as CursorValue<T> | undefined;
   }
 
   /**
    * The stored last value (lag-adjusted), updated after every page; `initialValue` during a
-   * backfill (`endValue` set), whose slot is never stored.
+   * backfill (`endValue` set), whose slot is never stored. Typed {@linkcode CursorValue}: it is
+   * the value of a row, in any form that compares with `T`.
    */
-  get lastValue(): T | undefined {
-    if (this.#options.endValue !== undefined) return this.#options.initialValue as T | undefined;
-    return this.#lag(fromState(this.#slot.last_value)) as T | undefined;
+  get lastValue(): CursorValue<T> | undefined {
+    if (this.#options.endValue !== undefined) {
+      return this.#options.initialValue as CursorValue<T> | undefined;
+    }
+    return this.#lag(fromState(this.#slot.last_value)) as CursorValue<T> | undefined;
   }
 
   /** The `endValue` option. */

@@ -9,6 +9,7 @@
 import { type RawOptions, resolveOptions } from "./_resolve_options.ts";
 import { incrementalScope } from "./binding_scope.ts";
 import { BoundIncremental } from "./bound_incremental.ts";
+import type { CursorValue } from "./cursor_value.ts";
 import type {
   IncrementalBinding,
   IncrementalOptions,
@@ -17,6 +18,7 @@ import type {
 import type { IncrementalTransform } from "./transform.ts";
 
 export { BoundIncremental, type IncrementalDeclaration } from "./bound_incremental.ts";
+export type { CursorValue, TimeValue } from "./cursor_value.ts";
 export type {
   IncrementalBinding,
   IncrementalOptions,
@@ -94,16 +96,22 @@ export class Incremental<T = unknown> {
     return this.options.initialValue ?? undefined;
   }
 
-  /** The running binding's start value; outside a run, `initialValue`. */
-  get startValue(): T | undefined {
+  /**
+   * The running binding's start value; outside a run, `initialValue`. A {@linkcode CursorValue}:
+   * in a run it holds a row's value, which need not be of the type of `initialValue`.
+   */
+  get startValue(): CursorValue<T> | undefined {
     const bound = this.#current();
-    return bound ? bound.startValue : this.initialValue;
+    return bound ? bound.startValue : this.initialValue as CursorValue<T> | undefined;
   }
 
-  /** The running binding's live last value; outside a run, `initialValue`. */
-  get lastValue(): T | undefined {
+  /**
+   * The running binding's live last value; outside a run, `initialValue`. A
+   * {@linkcode CursorValue}, as {@linkcode startValue}.
+   */
+  get lastValue(): CursorValue<T> | undefined {
     const bound = this.#current();
-    return bound ? bound.lastValue : this.initialValue;
+    return bound ? bound.lastValue : this.initialValue as CursorValue<T> | undefined;
   }
 
   /** The `endValue` option. */

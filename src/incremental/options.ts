@@ -35,7 +35,9 @@ export interface IncrementalOptions<T = unknown> {
   endValue?: T;
   /**
    * How the last value moves: `"max"` (ascending cursors), `"min"` (descending), or a function
-   * given `[rowValue, lastValue]` (or `[rowValue]`) that returns one of them.
+   * given `[rowValue, lastValue]` (or `[rowValue]`) that returns one of them. A function is given
+   * what the rows hold (and what the state gave back) unchecked: declare `T` as that type, not
+   * only as the type of `initialValue`.
    * @default {"max"}
    */
   lastValueFunc?: "max" | "min" | ((values: readonly T[]) => T);

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { CursorValue } from "./cursor_value.ts";
 
 /**
  * A bound incremental as its consumers see it: the read-outs and the row filter.
@@ -32,9 +33,9 @@ export interface IncrementalFilter<T = unknown> {
   /** The `initialValue` option. */
   readonly initialValue: T | undefined;
   /** The lower bound of the run (see `BoundIncremental.startValue`). */
-  readonly startValue: T | undefined;
+  readonly startValue: CursorValue<T> | undefined;
   /** The live last value (see `BoundIncremental.lastValue`). */
-  readonly lastValue: T | undefined;
+  readonly lastValue: CursorValue<T> | undefined;
   /** The `endValue` option. */
   readonly endValue: T | undefined;
   /** True once the rows are out of range for good; stays true. */
