@@ -5,7 +5,18 @@
  * @module
  */
 
-/** What an {@linkcode IsoDateTime} denotes. */
+/**
+ * What an {@linkcode IsoDateTime} denotes: an instant (with an offset), a wall-clock date-time
+ * without one, or a calendar date.
+ *
+ * @example Branching on the kind
+ * ```ts
+ * import { IsoDateTime, type IsoDateTimeKind } from "./iso_date_time.ts";
+ *
+ * const kind: IsoDateTimeKind = new IsoDateTime("2024-01-02T03:04:05").kind;
+ * console.log(kind === "local" ? "no offset" : "other"); // no offset
+ * ```
+ */
 export type IsoDateTimeKind = "instant" | "local" | "date";
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

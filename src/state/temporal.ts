@@ -27,7 +27,19 @@ export function temporalApi(): typeof Temporal | undefined {
   return (globalThis as { Temporal?: typeof Temporal }).Temporal;
 }
 
-/** An instant finer than a `Date`: a `Temporal.Instant`, or an `IsoDateTime` of kind instant. */
+/**
+ * An instant finer than a `Date`: a `Temporal.Instant`, or an {@linkcode IsoDateTime} of kind
+ * `"instant"` (where the runtime has no Temporal). Both have `epochMilliseconds` and an ISO
+ * `toString()`.
+ *
+ * @example Milliseconds of a precise instant
+ * ```ts
+ * import { type PreciseInstant, preciseInstantFrom } from "./temporal.ts";
+ *
+ * const at: PreciseInstant = preciseInstantFrom("1970-01-01T00:00:01.000001Z");
+ * console.log(at.epochMilliseconds); // 1000
+ * ```
+ */
 export type PreciseInstant = Temporal.Instant | IsoDateTime;
 
 /**
