@@ -87,11 +87,15 @@ export {
 } from "./src/pipeline/source.ts";
 export {
   BoundIncremental,
+  type CursorValue,
   Incremental,
   incremental,
   type IncrementalBinding,
+  type IncrementalDeclaration,
+  type IncrementalFilter,
   type IncrementalOptions,
   type IncrementalTransformOptions,
+  type TimeValue,
 } from "./src/incremental/incremental.ts";
 export { IncrementalTransform } from "./src/incremental/transform.ts";
 export {
@@ -122,6 +126,7 @@ export type {
   ResourceState,
   SourceState,
 } from "./src/state/state_document.ts";
+export { IsoDateTime, type IsoDateTimeKind } from "./src/state/iso_date_time.ts";
 export type { Bucket, BucketEntry, BucketListOptions } from "./src/storage/bucket.ts";
 
 /**

@@ -8,6 +8,7 @@
 // A user imports the library by URL, path or JSR: no import map of ours applies there.
 // deno-lint-ignore no-import-prefix
 import yaml from "npm:js-yaml@4.1.0";
+import { isPreciseInstant } from "../state/temporal.ts";
 
 /**
  * The streams the command line talks through (a test may pass its own).
@@ -174,7 +175,7 @@ export class Output {
 
 /** Makes state values printable as YAML: Temporal instants become Dates. */
 function forYaml(value: unknown): unknown {
-  if (value instanceof Temporal.Instant) return new Date(value.epochMilliseconds);
+  if (isPreciseInstant(value)) return new Date(value.epochMilliseconds);
   if (Array.isArray(value)) return value.map(forYaml);
   if (value !== null && typeof value === "object" && !(value instanceof Date)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, forYaml(v)]));
@@ -195,7 +196,7 @@ export function toYaml(value: unknown): string {
 export function shortValue(value: unknown, max = 60): string {
   if (value === undefined) return "(none)";
   if (value instanceof Date) return value.toISOString();
-  if (value instanceof Temporal.Instant) return value.toString();
+  if (isPreciseInstant(value)) return value.toString();
   if (Array.isArray(value) && value.length > 3) return `[${value.length} items]`;
   let text: string;
   try {

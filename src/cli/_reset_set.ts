@@ -27,6 +27,7 @@ import {
 import { committedPart } from "./_versions.ts";
 import { diffStates } from "./state_diff.ts";
 import { NotFoundError, UsageError } from "./exit_codes.ts";
+import { isPreciseInstant, preciseInstantFrom } from "../state/temporal.ts";
 
 /** `pipeline <name> reset <resource>`. */
 export async function resetCommand(ctx: CommandContext): Promise<void> {
@@ -82,9 +83,9 @@ function coerceLike(previous: unknown, value: unknown, path: string): unknown {
     }
     return date;
   }
-  if (previous instanceof Temporal.Instant) {
+  if (isPreciseInstant(previous)) {
     try {
-      return Temporal.Instant.from(value);
+      return preciseInstantFrom(value);
     } catch {
       throw new UsageError(
         `Give ${path} an ISO instant with a time zone: it holds an instant, got ${

@@ -4,6 +4,7 @@
  * @module
  */
 import { formatStatePath, type PathPart } from "./_state_path.ts";
+import { isPreciseInstant, sameInstant } from "../state/temporal.ts";
 
 /**
  * One difference between two states.
@@ -43,7 +44,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
-  if (a instanceof Temporal.Instant && b instanceof Temporal.Instant) return a.equals(b);
+  if (isPreciseInstant(a) && isPreciseInstant(b)) return sameInstant(a, b);
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
   }

@@ -12,6 +12,8 @@ import { sha3Base64 } from "../state/hash.ts";
 import { InvalidRowError } from "../errors.ts";
 import { canonicalJson, type JsonValue } from "../state/typed_json.ts";
 import { ownValue, setOwn } from "../state/own_keys.ts";
+import { IsoDateTime } from "../state/iso_date_time.ts";
+import { isPreciseInstant, temporalApi } from "../state/temporal.ts";
 
 /**
  * Column types, named as dlt names them.
@@ -159,6 +161,20 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_TIMESTAMP =
   /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i;
 
+/** The type of a Temporal value (where the runtime has Temporal) or an `IsoDateTime`. */
+function timeType(value: unknown): DataType | undefined {
+  if (value instanceof IsoDateTime) return value.kind === "date" ? "date" : "timestamp";
+  const temporal = temporalApi();
+  if (temporal === undefined) return undefined;
+  if (
+    value instanceof temporal.Instant || value instanceof temporal.ZonedDateTime ||
+    value instanceof temporal.PlainDateTime
+  ) {
+    return "timestamp";
+  }
+  return value instanceof temporal.PlainDate ? "date" : undefined;
+}
+
 /** The type of a non-null value. Throws `InvalidRowError` for values JSON cannot hold. */
 export function inferType(value: unknown, table: string, column: string): DataType {
   switch (typeof value) {
@@ -180,11 +196,10 @@ export function inferType(value: unknown, table: string, column: string): DataTy
         }
         return "timestamp";
       }
-      if (value instanceof Temporal.Instant || value instanceof Temporal.ZonedDateTime) {
-        return "timestamp";
+      {
+        const type = timeType(value);
+        if (type !== undefined) return type;
       }
-      if (value instanceof Temporal.PlainDateTime) return "timestamp";
-      if (value instanceof Temporal.PlainDate) return "date";
       if (value instanceof Uint8Array) {
         throw new InvalidRowError(table, `bytes in column "${column}"; encode them as base64 text`);
       }
@@ -219,7 +234,7 @@ function checkJson(value: object, table: string, path: string, depth: number): v
     }
     return;
   }
-  if (value instanceof Date || value instanceof Temporal.Instant) return;
+  if (value instanceof Date || isPreciseInstant(value)) return;
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
     throw new InvalidRowError(
@@ -261,7 +276,7 @@ function fits(type: DataType, value: unknown): boolean {
         return value.length >= 16 && value.charCodeAt(4) === 45 && value.charCodeAt(13) === 58 &&
           (value.charCodeAt(10) === 84 || value.charCodeAt(10) === 32);
       }
-      return value instanceof Date || value instanceof Temporal.Instant;
+      return value instanceof Date || isPreciseInstant(value);
     case "date":
       return typeof value === "string" && value.length === 10 && value.charCodeAt(4) === 45;
     default:

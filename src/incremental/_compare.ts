@@ -1,7 +1,8 @@
 /**
  * Comparing cursor values. Numbers compare as numbers and plain strings as text, as in dlt; beyond
  * dlt, instants compare as instants whatever their form: ISO strings with any offset, `Date`,
- * `Temporal.Instant` and `Temporal.ZonedDateTime`. Values that do not compare (a number and a
+ * `Temporal.Instant` and `Temporal.ZonedDateTime` (where the runtime has Temporal), and
+ * `IsoDateTime` (what state gives where it has not). Values that do not compare (a number and a
  * string, a zoned and an unzoned timestamp) give `NaN`, and {@linkcode mismatchDetails} says why.
  *
  * A value is classified once into a reusable {@linkcode CursorKey}, so the filter compares a row
@@ -9,6 +10,8 @@
  *
  * @module
  */
+import { IsoDateTime } from "../state/iso_date_time.ts";
+import { temporalApi } from "../state/temporal.ts";
 import { daysFromCivil, IsoKind, newIsoParts, parseIso } from "./_iso_time.ts";
 
 /** The comparable kinds of cursor values. */
@@ -19,11 +22,11 @@ export const KeyKind = {
   NUMBER: 1,
   /** A string that is not an ISO date or timestamp. */
   TEXT: 2,
-  /** A point in time: an offset ISO string, `Date`, `Temporal.Instant`/`ZonedDateTime`. */
+  /** A point in time: an offset ISO string, `Date`, `Temporal.Instant`/`ZonedDateTime`, an instant `IsoDateTime`. */
   INSTANT: 3,
-  /** A wall-clock date-time without zone: an ISO string without offset, `Temporal.PlainDateTime`. */
+  /** A wall-clock date-time without zone: an ISO string without offset, `Temporal.PlainDateTime`, a local `IsoDateTime`. */
   LOCAL: 4,
-  /** A calendar date: `YYYY-MM-DD`, `Temporal.PlainDate`. */
+  /** A calendar date: `YYYY-MM-DD`, `Temporal.PlainDate`, a date `IsoDateTime`. */
   DATE: 5,
   /** A boolean. */
   BOOLEAN: 6,
@@ -101,18 +104,29 @@ export class CursorKey {
       this.sub = 0;
       return (this.kind = KeyKind.INSTANT);
     }
-    if (value instanceof Temporal.Instant || value instanceof Temporal.ZonedDateTime) {
+    if (value instanceof IsoDateTime) {
+      this.ms = value.epochMilliseconds;
+      this.sub = value.nanosecondsWithinMillisecond;
+      return (this.kind = value.kind === "instant"
+        ? KeyKind.INSTANT
+        : value.kind === "local"
+        ? KeyKind.LOCAL
+        : KeyKind.DATE);
+    }
+    const temporal = temporalApi();
+    if (temporal === undefined) return (this.kind = KeyKind.OTHER);
+    if (value instanceof temporal.Instant || value instanceof temporal.ZonedDateTime) {
       this.#setNanos(value.epochNanoseconds);
       return (this.kind = KeyKind.INSTANT);
     }
-    if (value instanceof Temporal.PlainDateTime) {
+    if (value instanceof temporal.PlainDateTime) {
       const days = daysFromCivil(value.year, value.month, value.day);
       this.ms = days * MS_PER_DAY + value.hour * 3_600_000 + value.minute * 60_000 +
         value.second * 1000 + value.millisecond;
       this.sub = value.microsecond * 1000 + value.nanosecond;
       return (this.kind = KeyKind.LOCAL);
     }
-    if (value instanceof Temporal.PlainDate) {
+    if (value instanceof temporal.PlainDate) {
       this.ms = daysFromCivil(value.year, value.month, value.day) * MS_PER_DAY;
       this.sub = 0;
       return (this.kind = KeyKind.DATE);
@@ -182,6 +196,14 @@ export function mismatchDetails(a: CursorKey, b: CursorKey): string {
     (kinds.has(KeyKind.INSTANT) || kinds.has(KeyKind.LOCAL) || kinds.has(KeyKind.DATE))
   ) {
     return "a string that is not an ISO-8601 date or timestamp does not compare with a date or time";
+  }
+  if (
+    kinds.has(KeyKind.NUMBER) &&
+    (kinds.has(KeyKind.INSTANT) || kinds.has(KeyKind.LOCAL) || kinds.has(KeyKind.DATE))
+  ) {
+    return `${KIND_NAMES[a.kind]} does not compare with ${
+      KIND_NAMES[b.kind]
+    }: numbers are not read as epoch times (as in dlt); give both as dates or both as numbers`;
   }
   if (a.kind === KeyKind.OTHER || b.kind === KeyKind.OTHER) {
     return "only numbers, strings, booleans, Dates and Temporal values compare (and NaN compares with nothing)";

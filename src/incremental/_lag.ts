@@ -7,6 +7,8 @@
  * @module
  */
 import { ConfigurationError } from "../errors.ts";
+import { IsoDateTime } from "../state/iso_date_time.ts";
+import { temporalApi } from "../state/temporal.ts";
 import {
   civilFromDays,
   daysFromCivil,
@@ -130,22 +132,29 @@ export function applyLag(value: unknown, lag: Lag, direction: 1 | -1, where: str
     const ms = nanos / 1_000_000n - (nanos % 1_000_000n < 0n ? 1n : 0n);
     return new Date(Number(ms));
   }
-  if (value instanceof Temporal.Instant) {
-    if (lag.unit !== "duration") needsUnit(lag, where);
-    return Temporal.Instant.fromEpochNanoseconds(value.epochNanoseconds + lagNanos);
+  if (value instanceof IsoDateTime) {
+    // Lagged as its text is, so the result keeps the layout and offset it was stored in.
+    return new IsoDateTime(applyLag(value.toString(), lag, direction, where) as string);
   }
-  if (value instanceof Temporal.ZonedDateTime) {
-    if (lag.unit !== "duration") needsUnit(lag, where);
-    return Temporal.Instant.fromEpochNanoseconds(value.epochNanoseconds + lagNanos)
-      .toZonedDateTimeISO(value.timeZoneId);
-  }
-  if (value instanceof Temporal.PlainDateTime) {
-    if (lag.unit !== "duration") needsUnit(lag, where);
-    const shift = { milliseconds: lag.ms, nanoseconds: lag.sub };
-    return sign < 0 ? value.subtract(shift) : value.add(shift);
-  }
-  if (value instanceof Temporal.PlainDate) {
-    return value.add({ days: sign * wholeDays(lag, where) });
+  const temporal = temporalApi();
+  if (temporal !== undefined) {
+    if (value instanceof temporal.Instant) {
+      if (lag.unit !== "duration") needsUnit(lag, where);
+      return temporal.Instant.fromEpochNanoseconds(value.epochNanoseconds + lagNanos);
+    }
+    if (value instanceof temporal.ZonedDateTime) {
+      if (lag.unit !== "duration") needsUnit(lag, where);
+      return temporal.Instant.fromEpochNanoseconds(value.epochNanoseconds + lagNanos)
+        .toZonedDateTimeISO(value.timeZoneId);
+    }
+    if (value instanceof temporal.PlainDateTime) {
+      if (lag.unit !== "duration") needsUnit(lag, where);
+      const shift = { milliseconds: lag.ms, nanoseconds: lag.sub };
+      return sign < 0 ? value.subtract(shift) : value.add(shift);
+    }
+    if (value instanceof temporal.PlainDate) {
+      return value.add({ days: sign * wholeDays(lag, where) });
+    }
   }
   if (typeof value === "string") {
     const kind = parseIso(value, parts);

@@ -6,6 +6,8 @@
  * @module
  */
 import { shake128Base64 } from "../state/hash.ts";
+import { IsoDateTime } from "../state/iso_date_time.ts";
+import { temporalApi } from "../state/temporal.ts";
 import { IncrementalPrimaryKeyMissing } from "../errors.ts";
 
 function pad(value: number, width: number): string {
@@ -21,6 +23,17 @@ function instantJson(iso: string): string {
   return Number(micros) === 0 ? `${iso.slice(0, dot)}Z` : `${iso.slice(0, dot)}.${micros}Z`;
 }
 
+/** An `IsoDateTime` as orjson writes the datetime or date it stands for. */
+function isoDateTimeJson(value: IsoDateTime): string {
+  if (value.kind === "date") return value.toString();
+  const ms = value.epochMilliseconds;
+  const base = new Date(ms - (((ms % 1000) + 1000) % 1000)).toISOString().slice(0, 19);
+  const micros = (((ms % 1000) + 1000) % 1000) * 1000 +
+    Math.floor(value.nanosecondsWithinMillisecond / 1000);
+  const zone = value.kind === "instant" ? "Z" : "";
+  return micros === 0 ? `${base}${zone}` : `${base}.${pad(micros, 6)}${zone}`;
+}
+
 function localJson(value: Temporal.PlainDateTime): string {
   const base = `${value.toPlainDate().toString()}T${pad(value.hour, 2)}:${pad(value.minute, 2)}:${
     pad(value.second, 2)
@@ -31,7 +44,8 @@ function localJson(value: Temporal.PlainDateTime): string {
 
 /**
  * Canonical JSON of `value`: object keys sorted at every level, no whitespace, `undefined`
- * properties left out (`null` in arrays), Dates and Temporal values as orjson writes datetimes.
+ * properties left out (`null` in arrays), Dates, Temporal values and `IsoDateTime` as orjson
+ * writes datetimes.
  */
 export function canonicalJson(value: unknown): string {
   switch (typeof value) {
@@ -59,12 +73,16 @@ export function canonicalJson(value: unknown): string {
   if (value instanceof Date) {
     return Number.isNaN(value.getTime()) ? "null" : `"${instantJson(value.toISOString())}"`;
   }
-  if (value instanceof Temporal.Instant) return `"${instantJson(value.toString())}"`;
-  if (value instanceof Temporal.ZonedDateTime) {
-    return `"${instantJson(value.toInstant().toString())}"`;
+  if (value instanceof IsoDateTime) return `"${isoDateTimeJson(value)}"`;
+  const temporal = temporalApi();
+  if (temporal !== undefined) {
+    if (value instanceof temporal.Instant) return `"${instantJson(value.toString())}"`;
+    if (value instanceof temporal.ZonedDateTime) {
+      return `"${instantJson(value.toInstant().toString())}"`;
+    }
+    if (value instanceof temporal.PlainDateTime) return `"${localJson(value)}"`;
+    if (value instanceof temporal.PlainDate) return `"${value.toString()}"`;
   }
-  if (value instanceof Temporal.PlainDateTime) return `"${localJson(value)}"`;
-  if (value instanceof Temporal.PlainDate) return `"${value.toString()}"`;
   const object = value as Record<string, unknown>;
   if (typeof (object as { toJSON?: unknown }).toJSON === "function") {
     return canonicalJson((object as { toJSON: () => unknown }).toJSON());

@@ -5,15 +5,19 @@
  *
  * @module
  */
-import { AsyncLocalStorage } from "node:async_hooks";
+import type { AsyncLocalStorage } from "node:async_hooks";
 import { type ResourceState, resourceStateOf, type SourceState } from "../state/state_document.ts";
-import type { BoundIncremental, Incremental } from "../incremental/incremental.ts";
-import { setIncrementalResolver } from "../incremental/incremental.ts";
+import type { BoundIncremental } from "../incremental/incremental.ts";
+import {
+  type IncrementalScope,
+  incrementalScope,
+  type ScopedIncremental,
+} from "../incremental/binding_scope.ts";
 import { readOnlyView } from "./_read_only.ts";
 import { ownChild, ownValue } from "../state/own_keys.ts";
 
-/** What is running right now. */
-export interface RunContext {
+/** What is running right now; also the incremental layer's binding scope. */
+export interface RunContext extends IncrementalScope {
   /** The running `Pipeline` object (typed where it is handed out, in `current.ts`). */
   pipeline: unknown;
   /** The source name (the key under `state.sources`). */
@@ -25,18 +29,20 @@ export interface RunContext {
   /** The running resource, if any. */
   resourceName?: string;
   /** The bound incrementals of the running resource. */
-  incrementals?: Map<Incremental<unknown>, BoundIncremental<unknown>>;
+  incrementals?: Map<ScopedIncremental, BoundIncremental<unknown>>;
   /** Where warnings go. */
   warn?: (message: string) => void;
 }
 
-const storage = new AsyncLocalStorage<RunContext>();
+const storage = incrementalScope as AsyncLocalStorage<RunContext>;
 
 // An incremental declared on the resource is bound by the extractor; one created inside the
 // resource is bound here, on first use, to the running resource's state.
-setIncrementalResolver((incremental) => {
-  const context = storage.getStore();
-  if (!context?.resourceName || context.readOnly) return undefined;
+function resolveIncremental(
+  context: RunContext,
+  incremental: ScopedIncremental,
+): BoundIncremental<unknown> | undefined {
+  if (!context.resourceName || context.readOnly) return undefined;
   const bound = context.incrementals?.get(incremental);
   if (bound) return bound;
   const created = incremental.bind({
@@ -46,10 +52,11 @@ setIncrementalResolver((incremental) => {
   });
   (context.incrementals ??= new Map()).set(incremental, created);
   return created;
-});
+}
 
-/** Runs `fn` with `context` as the current context. */
+/** Runs `fn` with `context` as the current context (and binding scope). */
 export function runInContext<T>(context: RunContext, fn: () => T): T {
+  context.resolveIncremental ??= (incremental) => resolveIncremental(context, incremental);
   return storage.run(context, fn);
 }
 

@@ -192,7 +192,7 @@ export function newPipelineState(pipelineName: string, datasetName: string): Pip
   return state;
 }
 
-/** A deep copy of a state (Dates, Temporal values and bytes stay typed). */
+/** A deep copy of a state (Dates, Temporal values, `IsoDateTime` and bytes stay typed). */
 export function cloneState<T>(value: T): T {
   return structuredCloneState(value) as T;
 }
@@ -203,7 +203,8 @@ function structuredCloneState(value: unknown): unknown {
   if (value instanceof Date) return new Date(value.getTime());
   if (value instanceof Uint8Array) return value.slice();
   const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value; // immutable Temporal values
+  // Temporal values and IsoDateTime are immutable: shared, not copied.
+  if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     setOwn(out, key, structuredCloneState((value as Record<string, unknown>)[key]));

@@ -8,6 +8,8 @@
 import { StateNotSerializableError } from "../errors.ts";
 import { fromBase64, toBase64 } from "./_base64.ts";
 import { setOwn } from "./own_keys.ts";
+import { IsoDateTime } from "./iso_date_time.ts";
+import { temporalApi } from "./temporal.ts";
 
 /** Tag of an instant (dlt: datetime). */
 export const DATETIME_TAG = "\uF027";
@@ -51,9 +53,10 @@ function joinPath(path: string, key: string | number): string {
 }
 
 /**
- * Converts a state value to plain JSON, tagging Dates, Temporal values and bytes. Throws
- * {@linkcode StateNotSerializableError} (with the key path, prefixed by `path`) for anything
- * else JSON cannot hold, and for cycles.
+ * Converts a state value to plain JSON, tagging Dates, `Temporal.Instant`, `PlainDateTime`,
+ * `PlainDate`, {@linkcode IsoDateTime} and bytes. Throws {@linkcode StateNotSerializableError}
+ * (with the key path, prefixed by `path`) for anything else JSON cannot hold, for cycles, and
+ * for a `Temporal.ZonedDateTime`, whose time zone the datetime tag cannot carry.
  */
 export function encodeTyped(value: unknown, path = ""): JsonValue {
   return encodeValue(value, path, new Set());
@@ -76,14 +79,25 @@ function encodeValue(value: unknown, path: string, parents: Set<object>): JsonVa
     }
     return DATETIME_TAG + value.toISOString();
   }
-  if (value instanceof Temporal.Instant) {
-    return DATETIME_TAG + value.toString({ fractionalSecondDigits: 9 });
+  if (value instanceof IsoDateTime) {
+    return (value.kind === "date" ? DATE_TAG : DATETIME_TAG) + value.toString();
   }
-  if (value instanceof Temporal.ZonedDateTime) {
-    return DATETIME_TAG + value.toInstant().toString({ fractionalSecondDigits: 9 });
+  const temporal = temporalApi();
+  if (temporal !== undefined) {
+    if (value instanceof temporal.Instant) {
+      return DATETIME_TAG + value.toString({ fractionalSecondDigits: 9 });
+    }
+    if (value instanceof temporal.ZonedDateTime) {
+      // Tagged text with a bracketed zone would not parse as a datetime in Python dlt, and an
+      // instant would drop the zone without a word: refuse, and say what to store.
+      throw new StateNotSerializableError(
+        path || "(root)",
+        `a Temporal.ZonedDateTime (${value}), whose time zone state cannot keep; store .toInstant() for the moment, or .toString() for the text with its zone`,
+      );
+    }
+    if (value instanceof temporal.PlainDateTime) return DATETIME_TAG + value.toString();
+    if (value instanceof temporal.PlainDate) return DATE_TAG + value.toString();
   }
-  if (value instanceof Temporal.PlainDateTime) return DATETIME_TAG + value.toString();
-  if (value instanceof Temporal.PlainDate) return DATE_TAG + value.toString();
   if (value instanceof Uint8Array) return BYTES_TAG + toBase64(value);
   if (parents.has(value)) {
     throw new StateNotSerializableError(path || "(root)", "a reference to itself (a cycle)");
@@ -118,21 +132,39 @@ function encodeValue(value: unknown, path: string, parents: Set<object>): JsonVa
 
 const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
 
+/** A tagged datetime: a `Date` when milliseconds hold it, else a finer type (see decodeTyped). */
+function decodeDateTime(body: string): unknown {
+  const zoned = OFFSET.test(body);
+  if (zoned && (/\.(\d+)/.exec(body)?.[1] ?? "").length <= 3) {
+    const date = new Date(body);
+    return Number.isNaN(date.getTime()) ? undefined : date;
+  }
+  const temporal = temporalApi();
+  if (temporal !== undefined) {
+    return zoned ? temporal.Instant.from(body) : temporal.PlainDateTime.from(body);
+  }
+  // Without Temporal the text itself, written back as it came; a bare date stays tagged text.
+  const value = new IsoDateTime(body);
+  return value.kind === "date" ? undefined : value;
+}
+
+function decodeDate(body: string): unknown {
+  const temporal = temporalApi();
+  if (temporal !== undefined) return temporal.PlainDate.from(body);
+  const date = new IsoDateTime(body);
+  return date.kind === "date" ? date : undefined;
+}
+
 function decodeString(value: string): unknown {
   const tag = value.charCodeAt(0);
   if (tag < 0xf026 || tag > 0xf02d) return value;
   const body = value.slice(1);
   try {
     switch (value[0]) {
-      case DATETIME_TAG: {
-        if (!OFFSET.test(body)) return Temporal.PlainDateTime.from(body);
-        const fraction = /\.(\d+)/.exec(body)?.[1] ?? "";
-        if (fraction.length > 3) return Temporal.Instant.from(body);
-        const date = new Date(body);
-        return Number.isNaN(date.getTime()) ? value : date;
-      }
+      case DATETIME_TAG:
+        return decodeDateTime(body) ?? value;
       case DATE_TAG:
-        return Temporal.PlainDate.from(body);
+        return decodeDate(body) ?? value;
       case BYTES_TAG:
         return fromBase64(body);
     }
@@ -143,9 +175,11 @@ function decodeString(value: string): unknown {
 }
 
 /**
- * Reverses {@linkcode encodeTyped}: tagged strings become `Date` (millisecond precision),
- * `Temporal.Instant` (finer precision), `Temporal.PlainDateTime` (no offset),
- * `Temporal.PlainDate` or `Uint8Array`. Returns a new structure.
+ * Reverses {@linkcode encodeTyped}: tagged strings become `Date` (an instant that milliseconds
+ * hold), `Temporal.Instant` (a finer instant), `Temporal.PlainDateTime` (no offset),
+ * `Temporal.PlainDate` or `Uint8Array`. Where the runtime has no `Temporal` (Deno 2.5), the
+ * three Temporal cases become {@linkcode IsoDateTime}, which keeps the exact text, so encoding the
+ * result gives the same strings again. Returns a new structure.
  */
 export function decodeTyped(value: unknown): unknown {
   if (typeof value === "string") return decodeString(value);

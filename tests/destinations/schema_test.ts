@@ -6,6 +6,8 @@ import {
   newSchema,
   TableObserver,
 } from "../../src/destinations/schema.ts";
+import { IsoDateTime } from "../../src/state/iso_date_time.ts";
+import { withoutTemporal } from "../helpers/temporal.ts";
 
 function observeAll(rows: Record<string, unknown>[]) {
   const schema = newSchema("s");
@@ -73,4 +75,21 @@ Deno.test("bumpSchemaVersion() bumps only when the tables changed", () => {
   assert.equal(bumpSchemaVersion(schema), true);
   assert.equal(schema.version, 1);
   assert.equal(bumpSchemaVersion(schema), false);
+});
+
+Deno.test("TableObserver types IsoDateTime values by kind, with or without Temporal", async () => {
+  await withoutTemporal(() => {
+    const { table } = observeAll([
+      { at: new IsoDateTime("2024-01-01T00:00:00.000001Z"), day: new IsoDateTime("2024-01-01") },
+      {
+        at: new Date("2024-01-02T00:00:00Z"),
+        day: "2024-01-02",
+        nested: { at: new IsoDateTime("2024-01-01T00:00:00Z") },
+      },
+    ]);
+    assert.deepEqual(
+      Object.values(table.columns).map((c) => [c.name, c.data_type, c.variant_types]),
+      [["at", "timestamp", undefined], ["day", "date", undefined], ["nested", "json", undefined]],
+    );
+  });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { applyLag, type Lag, resolveLag } from "../../src/incremental/_lag.ts";
 import { ConfigurationError } from "../../src/errors.ts";
+import { hasTemporal } from "../helpers/temporal.ts";
 
 const lag = (option: Parameters<typeof resolveLag>[0]): Lag => resolveLag(option, "incremental")!;
 
@@ -43,11 +44,14 @@ Deno.test("applyLag() keeps the layout of ISO strings", () => {
   assert.equal(applyLag("20240301", lag({ days: 1 }), 1, "x"), "20240229");
 });
 
-Deno.test("applyLag() keeps Dates and Temporal values in their type", () => {
+Deno.test("applyLag() keeps Dates in their type", () => {
   assert.deepEqual(
     applyLag(new Date("2024-01-01T00:00:00Z"), lag({ days: 1 }), 1, "x"),
     new Date("2023-12-31T00:00:00Z"),
   );
+});
+
+Deno.test({ name: "applyLag() keeps Temporal values in their type", ignore: !hasTemporal }, () => {
   assert.equal(
     String(
       applyLag(Temporal.Instant.from("2024-01-01T00:00:00Z"), lag({ seconds: 0.000001 }), 1, "x"),

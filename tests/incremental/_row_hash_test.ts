@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { canonicalJson, digest128, rowHash } from "../../src/incremental/_row_hash.ts";
 import { IncrementalPrimaryKeyMissing } from "../../src/errors.ts";
+import { hasTemporal } from "../helpers/temporal.ts";
 
 Deno.test("digest128() reproduces dlt's hash vectors", () => {
   assert.equal(digest128('{"created_at":24}'), "aiuNd5u7bjL7glZC/3MB");
@@ -27,6 +28,13 @@ Deno.test("canonicalJson() sorts keys at every level and writes datetimes as orj
   );
   assert.equal(canonicalJson(new Date("2024-01-01T10:00:00Z")), '"2024-01-01T10:00:00Z"');
   assert.equal(canonicalJson(new Date("2024-01-01T10:00:00.5Z")), '"2024-01-01T10:00:00.500000Z"');
+  assert.equal(canonicalJson([undefined, "é"]), '[null,"é"]');
+});
+
+Deno.test({
+  name: "canonicalJson() writes Temporal values as orjson writes datetimes",
+  ignore: !hasTemporal,
+}, () => {
   assert.equal(
     canonicalJson(Temporal.Instant.from("2024-01-01T10:00:00.000001Z")),
     '"2024-01-01T10:00:00.000001Z"',
@@ -36,5 +44,4 @@ Deno.test("canonicalJson() sorts keys at every level and writes datetimes as orj
     canonicalJson(Temporal.PlainDateTime.from("2024-01-01T10:00:00.25")),
     '"2024-01-01T10:00:00.250000"',
   );
-  assert.equal(canonicalJson([undefined, "é"]), '[null,"é"]');
 });

@@ -7,6 +7,7 @@ import {
   IncrementalPrimaryKeyMissing,
 } from "../../src/errors.ts";
 import { hashOf, type Row, runOnce, slotOf, thrown } from "./_helpers.ts";
+import { hasTemporal } from "../helpers/temporal.ts";
 
 const at = (...values: number[]): Row[] => values.map((created_at) => ({ created_at }));
 
@@ -382,6 +383,9 @@ Deno.test("lag on dates counts days", () => {
     runOnce(incremental("day", { lag: { days: 1 } }), [], { state }).bound.startValue,
     "2024-02-29",
   );
+});
+
+Deno.test({ name: "lag on Temporal dates counts days", ignore: !hasTemporal }, () => {
   const plain = {};
   runOnce(incremental("day"), [[{ day: Temporal.PlainDate.from("2024-01-10") }]], {
     state: plain,
@@ -456,7 +460,10 @@ Deno.test("ISO timestamps with different offsets compare as instants", () => {
   assert.equal((slotOf(state, "ts") as Row).last_value, "2024-01-01T12:30:00+02:00");
 });
 
-Deno.test("Dates, Temporal instants and ISO strings mix in one cursor and keep their form", () => {
+Deno.test({
+  name: "Dates, Temporal instants and ISO strings mix in one cursor and keep their form",
+  ignore: !hasTemporal,
+}, () => {
   const state = {};
   const latest = new Date("2024-01-02T00:00:00Z");
   const inc = incremental<unknown>("ts", { initialValue: new Date("2024-01-01T00:00:00Z") });

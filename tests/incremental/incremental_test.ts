@@ -4,8 +4,8 @@ import {
   Incremental,
   incremental,
   type IncrementalOptions,
-  setIncrementalResolver,
 } from "../../src/incremental/incremental.ts";
+import { incrementalScope } from "../../src/incremental/binding_scope.ts";
 import { ConfigurationError } from "../../src/errors.ts";
 import { thrown } from "./_helpers.ts";
 
@@ -42,8 +42,8 @@ Deno.test("Incremental read-outs and transform() follow the running resource's b
   const cursor = incremental<number>("id", { initialValue: 1 });
   const state = { incremental: { id: { initial_value: 1, last_value: 7, unique_hashes: [] } } };
   let bound: BoundIncremental<number> | undefined;
-  setIncrementalResolver((inc) => (inc === cursor ? bound : undefined));
-  try {
+  const scope = { resolveIncremental: (inc: unknown) => (inc === cursor ? bound : undefined) };
+  await incrementalScope.run(scope, async () => {
     bound = cursor.bind({ resourceName: "r", resourceState: state });
     assert.equal(cursor.startValue, 7);
     bound.filterPage([{ id: 9 }]);
@@ -54,9 +54,8 @@ Deno.test("Incremental read-outs and transform() follow the running resource's b
     await transform.readable.cancel();
     bound = undefined;
     assert.equal(cursor.lastValue, 1);
-  } finally {
-    setIncrementalResolver(() => undefined);
-  }
+  });
+  assert.equal(cursor.lastValue, 1);
 });
 
 Deno.test("transform({ state }) binds standalone and the read-outs follow it", async () => {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { StateNotSerializableError } from "../../src/errors.ts";
+import { IsoDateTime } from "../../src/state/iso_date_time.ts";
 import { canonicalJson, decodeTyped, encodeTyped } from "../../src/state/typed_json.ts";
+import { hasTemporal, withoutTemporal } from "../helpers/temporal.ts";
 
 Deno.test("encodeTyped() tags Dates as dlt datetimes and decodeTyped() restores them", () => {
   const date = new Date("2024-01-02T03:04:05.678Z");
@@ -14,7 +16,10 @@ Deno.test("encodeTyped() tags Dates as dlt datetimes and decodeTyped() restores 
   assert.equal(decoded.list[0].getTime(), date.getTime());
 });
 
-Deno.test("decodeTyped() reads datetimes written by Python dlt", () => {
+Deno.test({
+  name: "decodeTyped() reads datetimes written by Python dlt",
+  ignore: !hasTemporal,
+}, () => {
   const decoded = decodeTyped({
     aware: "\uF0272024-01-02T03:04:05+00:00",
     micro: "\uF0272024-01-02T03:04:05.123456+02:00",
@@ -30,7 +35,10 @@ Deno.test("decodeTyped() reads datetimes written by Python dlt", () => {
   assert.equal(decoded.decimal, "\uF02612.50");
 });
 
-Deno.test("encodeTyped() round-trips Temporal values and bytes", () => {
+Deno.test({
+  name: "encodeTyped() round-trips Temporal values and bytes",
+  ignore: !hasTemporal,
+}, () => {
   const value = {
     instant: Temporal.Instant.from("2024-01-02T03:04:05.000000001Z"),
     plain: Temporal.PlainDateTime.from("2024-01-02T03:04:05"),
@@ -42,6 +50,64 @@ Deno.test("encodeTyped() round-trips Temporal values and bytes", () => {
   assert.ok(decoded.plain.equals(value.plain));
   assert.ok(decoded.day.equals(value.day));
   assert.deepEqual(decoded.bytes, value.bytes);
+});
+
+Deno.test("decodeTyped() without Temporal reads finer datetimes, naive ones and dates as IsoDateTime", async () => {
+  await withoutTemporal(() => {
+    const decoded = decodeTyped({
+      aware: "\uF0272024-01-02T03:04:05+00:00",
+      micro: "\uF0272024-01-02T03:04:05.123456+02:00",
+      naive: "\uF0272024-01-02T03:04:05",
+      date: "\uF0282024-01-02",
+      bad: "\uF028yesterday",
+      bytes: "\uF02BAAH+/w==",
+    }) as Record<string, unknown>;
+    assert.equal((decoded.aware as Date).toISOString(), "2024-01-02T03:04:05.000Z");
+    assert.ok(decoded.micro instanceof IsoDateTime);
+    assert.equal(decoded.micro.kind, "instant");
+    assert.equal(decoded.micro.nanosecondsWithinMillisecond, 456_000);
+    assert.ok(decoded.naive instanceof IsoDateTime);
+    assert.equal(decoded.naive.kind, "local");
+    assert.ok(decoded.date instanceof IsoDateTime);
+    assert.equal(decoded.date.kind, "date");
+    assert.equal(decoded.bad, "\uF028yesterday");
+    assert.deepEqual(decoded.bytes, new Uint8Array([0, 1, 254, 255]));
+  });
+});
+
+Deno.test("decodeTyped() then encodeTyped() gives back the same strings without Temporal", async () => {
+  const stored = [
+    "\uF0272024-01-02T03:04:05.678Z", // a Date, as this library writes it
+    "\uF0272024-01-02T03:04:05.123456789Z", // a Temporal.Instant, as this library writes it
+    "\uF0272024-01-02T03:04:05.123456+02:00", // datetime.isoformat() in Python dlt
+    "\uF0272024-01-02T03:04:05.123456",
+    "\uF0272024-01-02T03:04:05",
+    "\uF0272024-01-02T03:04:05.25",
+    "\uF0282024-01-02",
+  ];
+  await withoutTemporal(() => {
+    assert.deepEqual(encodeTyped(decodeTyped(stored)), stored);
+  });
+});
+
+Deno.test("encodeTyped() writes an IsoDateTime under the tag of its kind", () => {
+  assert.deepEqual(
+    encodeTyped([new IsoDateTime("2024-01-02T03:04:05.1234Z"), new IsoDateTime("2024-01-02")]),
+    ["\uF0272024-01-02T03:04:05.1234Z", "\uF0282024-01-02"],
+  );
+});
+
+Deno.test({
+  name: "encodeTyped() refuses a Temporal.ZonedDateTime, naming its path and what to store instead",
+  ignore: !hasTemporal,
+}, () => {
+  const zoned = Temporal.ZonedDateTime.from("2024-03-31T03:30:00+02:00[Europe/Berlin]");
+  const error = thrownBy(() => encodeTyped({ since: { at: zoned } }, "sources.s"));
+  assert.ok(error instanceof StateNotSerializableError);
+  assert.equal(error.path, "sources.s.since.at");
+  assert.match(error.message, /2024-03-31T03:30:00\+02:00\[Europe\/Berlin\]/);
+  assert.match(error.message, /toInstant\(\)/);
+  assert.match(error.message, /toString\(\)/);
 });
 
 Deno.test("encodeTyped() drops undefined keys and writes undefined array items as null", () => {
@@ -82,3 +148,12 @@ Deno.test("canonicalJson() sorts keys at every level and leaves arrays in order"
     '{"a":{"c":"é","d":[3,{"y":2,"z":1}]},"b":1}',
   );
 });
+
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected an error, nothing was thrown");
+}

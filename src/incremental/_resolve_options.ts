@@ -8,6 +8,7 @@ import { ConfigurationError } from "../errors.ts";
 import { compareValues, valuesEqual, valuesMismatch } from "./_compare.ts";
 import { compileCursorPath, type CursorReader, simpleField } from "./_cursor_path.ts";
 import { type Lag, type LagOption, resolveLag } from "./_lag.ts";
+import { show } from "./_show.ts";
 
 /** The options as {@linkcode resolveOptions} checked them (mirrors the public options). */
 export interface RawOptions {
@@ -77,12 +78,6 @@ function oneOf<V extends string>(
     );
   }
   return value as V;
-}
-
-function show(value: unknown): string {
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === "bigint") return `${value}n`;
-  return JSON.stringify(value) ?? String(value);
 }
 
 function checkRange(where: string, options: ResolvedOptions): void {
