@@ -18,6 +18,7 @@ import type { LoadRow } from "../destinations/dlt_tables.ts";
 import { resolvePipelineSettings } from "../config/pipeline_settings.ts";
 import { defaultPipelinesDir } from "../config/pipelines_dir.ts";
 import type { PipelineEnv } from "./_env.ts";
+import { checkPipelineOptions } from "./_check_pipeline_options.ts";
 import { type DropOptions, type DropPlan, planDrop } from "./drop.ts";
 import * as edits from "./edits.ts";
 import { extractSources, newExtractRun } from "./extract.ts";
@@ -86,9 +87,7 @@ export class Pipeline {
 
   /** Use {@linkcode pipeline} instead. */
   constructor(options: PipelineOptions) {
-    if (options === null || typeof options !== "object") {
-      throw new ConfigurationError('Pass pipeline({ pipelineName: "name", destination })');
-    }
+    checkPipelineOptions(options);
     this.pipelineName = validateName("pipeline", options.pipelineName);
     // Explicit options win; then DLT_PIPELINES_DIR, DESTINATION__FILESYSTEM__BUCKET_URL,
     // <PIPELINE>__DATASET_NAME, … from the environment; then .dlt/*.yaml.
@@ -116,9 +115,6 @@ export class Pipeline {
     this.workingDir = join(this.pipelinesDir, this.pipelineName);
     const warnStateBytes = options.stateSizeLimits?.warnBytes ?? 1 << 20;
     const maxStateBytes = options.stateSizeLimits?.maxBytes ?? 16 << 20;
-    if (!(warnStateBytes > 0) || !(maxStateBytes > 0)) {
-      throw new ConfigurationError("Set stateSizeLimits to positive byte counts");
-    }
     const progress = createProgressReporter(options.progress ?? false, this.pipelineName);
     this.#env = {
       pipelineName: this.pipelineName,

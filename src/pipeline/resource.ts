@@ -5,7 +5,8 @@
  * @module
  */
 import { ConfigurationError } from "../errors.ts";
-import type { BoundIncremental, Incremental } from "../incremental/incremental.ts";
+import { type BoundIncremental, Incremental } from "../incremental/incremental.ts";
+import { checkKnownKeys, shown } from "./_check_options.ts";
 import type { WriteDisposition } from "../destinations/schema.ts";
 
 /**
@@ -123,6 +124,7 @@ export interface ResourceOptions<C = unknown> {
 }
 
 const DISPOSITIONS: readonly WriteDisposition[] = ["append", "replace", "merge"];
+const RESOURCE_OPTIONS = ["name", "writeDisposition", "primaryKey", "tableName", "incremental"];
 
 /** Checks a write disposition value. */
 export function checkWriteDisposition(value: unknown, where: string): WriteDisposition {
@@ -137,6 +139,11 @@ export function checkWriteDisposition(value: unknown, where: string): WriteDispo
 /** Normalises a primary key option to a list of columns. */
 export function primaryKeyColumns(value: string | readonly string[] | undefined): string[] {
   if (value === undefined) return [];
+  if (typeof value !== "string" && !Array.isArray(value)) {
+    throw new ConfigurationError(
+      `Give primaryKey as a column name or a list of them: got ${shown(value)}`,
+    );
+  }
   const columns = typeof value === "string" ? [value] : [...value];
   for (const column of columns) {
     if (typeof column !== "string" || column.length === 0) {
@@ -177,8 +184,18 @@ export class Resource<S extends object = Record<string, unknown>, C = unknown> {
 
   /** Use {@linkcode resource} instead. */
   constructor(fn: ResourceFunction<S, C>, options: ResourceOptions<C> & { name: string }) {
+    checkKnownKeys(options, RESOURCE_OPTIONS, "resource()");
     if (typeof options.name !== "string" || options.name.length === 0) {
-      throw new ConfigurationError("Give the resource a name: options.name is empty");
+      throw new ConfigurationError(
+        `Give the resource a name (a non-empty string): got ${shown(options.name)}`,
+      );
+    }
+    if (options.incremental !== undefined && !(options.incremental instanceof Incremental)) {
+      throw new ConfigurationError(
+        `Set incremental of resource "${options.name}" to dlt.incremental("<cursor path>", { … }): got ${
+          shown(options.incremental)
+        }`,
+      );
     }
     this.name = options.name;
     this.writeDisposition = checkWriteDisposition(
@@ -239,6 +256,11 @@ export function resource<S extends object = Record<string, unknown>, C = unknown
   data: ResourceFunction<S, C> | ResourceData,
   options: ResourceOptions<C> = {},
 ): Resource<S, C> {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new ConfigurationError(
+      `Pass resource() options as an object such as { name: "users" }: got ${shown(options)}`,
+    );
+  }
   if (typeof data === "function") {
     const name = options.name ?? (data.name || undefined);
     if (!name) {

@@ -11,6 +11,9 @@ import { bucketPathSegments, compareNames } from "./bucket.ts";
 import { ConfigurationError } from "../errors.ts";
 import { fsyncDir, writeFileAtomic } from "./atomic_file.ts";
 
+/** A temp file untouched this long belongs to a write that was killed. */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
+
 /** A {@linkcode Bucket} over a folder of the local file system. */
 export class LocalBucket implements Bucket {
   /** The URL or path the bucket was opened with. */
@@ -98,6 +101,7 @@ export class LocalBucket implements Bucket {
   }
 
   async write(path: string, data: Uint8Array | ReadableStream<Uint8Array>): Promise<void> {
+    await this.#sweepTempFiles(join(this.#path(path), ".."));
     await writeFileAtomic(this.#path(path), data);
   }
 
@@ -109,6 +113,7 @@ export class LocalBucket implements Bucket {
     const target = this.#path(path);
     await this.#ensureParent(target);
     const dir = join(target, "..");
+    await this.#sweepTempFiles(dir);
     const temp = join(dir, `.${crypto.randomUUID().slice(0, 8)}.tmp`);
     try {
       try {
@@ -180,6 +185,28 @@ export class LocalBucket implements Bucket {
   async deleteDir(path: string): Promise<void> {
     try {
       await Deno.remove(this.#path(path), { recursive: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+
+  readonly #swept = new Set<string>();
+
+  /**
+   * Removes the temp files that writes killed half-way left in `dir` (older than
+   * {@linkcode STALE_TEMP_MS}, so that no write in progress loses its file), once per folder and
+   * bucket object: the first write into a folder cleans it.
+   */
+  async #sweepTempFiles(dir: string): Promise<void> {
+    if (this.#swept.has(dir)) return;
+    this.#swept.add(dir);
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        if (!entry.isFile || !entry.name.startsWith(".") || !entry.name.endsWith(".tmp")) continue;
+        const path = join(dir, entry.name);
+        const mtime = (await Deno.stat(path)).mtime?.getTime() ?? Date.now();
+        if (Date.now() - mtime > STALE_TEMP_MS) await Deno.remove(path).catch(() => {});
+      }
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }

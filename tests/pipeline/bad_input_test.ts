@@ -163,3 +163,105 @@ Deno.test("a state past the soft size limit warns; past the hard limit it fails 
   assert.ok(error.cause.bytes > 20_000);
   assert.deepEqual(await world.snapshot(), before);
 });
+
+for (
+  const [label, make, pattern] of [
+    [
+      "pipelineName: 123",
+      () => dlt.pipeline({ pipelineName: 123 as unknown as string }),
+      /pipelineName to a string/,
+    ],
+    [
+      "pipelinesDir: 5",
+      () => dlt.pipeline({ pipelineName: "p", pipelinesDir: 5 as unknown as string }),
+      /pipelinesDir to a non-empty string: got 5/,
+    ],
+    [
+      "datasetName: {}",
+      () => dlt.pipeline({ pipelineName: "p", datasetName: {} as unknown as string }),
+      /datasetName to a non-empty string/,
+    ],
+    [
+      "restoreFromDestination: 'no'",
+      () =>
+        dlt.pipeline({
+          pipelineName: "p",
+          pipelinesDir: "/x",
+          restoreFromDestination: "no" as unknown as boolean,
+        }),
+      /restoreFromDestination to true or false/,
+    ],
+    [
+      "an unknown pipeline option",
+      () => dlt.pipeline({ pipelineName: "p", pipelinesDir: "/x", bucketUrl: "./d" } as never),
+      /unknown pipeline\(\) option "bucketUrl"/,
+    ],
+    [
+      "logger: console.log",
+      () => dlt.pipeline({ pipelineName: "p", pipelinesDir: "/x", logger: console.log as never }),
+      /logger to an object with warn/,
+    ],
+    [
+      "stateSizeLimits: { maxBytes: '1mb' }",
+      () =>
+        dlt.pipeline({
+          pipelineName: "p",
+          pipelinesDir: "/x",
+          stateSizeLimits: { maxBytes: "1mb" as unknown as number },
+        }),
+      /stateSizeLimits.maxBytes to a positive number/,
+    ],
+    [
+      "primaryKey: 5",
+      () => dlt.resource([{ id: 1 }], { name: "r", primaryKey: 5 as unknown as string }),
+      /primaryKey as a column name or a list of them: got 5/,
+    ],
+    [
+      'incremental: "updated_at"',
+      () => dlt.resource([{ id: 1 }], { name: "r", incremental: "updated_at" as never }),
+      /incremental of resource "r" to dlt.incremental/,
+    ],
+    [
+      "an unknown resource option",
+      () => dlt.resource([{ id: 1 }], { name: "r", write_disposition: "merge" } as never),
+      /unknown resource\(\) option "write_disposition"/,
+    ],
+    [
+      "resource() options that are not an object",
+      () => dlt.resource([{ id: 1 }], "r" as never),
+      /options as an object/,
+    ],
+    [
+      "layout: 'dlt2'",
+      () => dlt.destinations.filesystem({ bucketUrl: "./d", layout: "dlt2" as never }),
+      /layout to "append" or "dlt"/,
+    ],
+  ] as const
+) {
+  Deno.test(`a wrong option fails where it is given, naming it: ${label}`, () => {
+    let error: unknown;
+    try {
+      make();
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof dlt.DltError, `expected a library error, got ${error}`);
+    assert.match((error as Error).message, pattern);
+  });
+}
+
+Deno.test("a 64-character pipeline name (the maximum) gets its default dataset", async () => {
+  await using world = await TempWorld.create();
+  const name = "p".repeat(64);
+  const pipeline = world.pipeline(name);
+  assert.equal(pipeline.datasetName, `${name}_dataset`);
+  assert.deepEqual((await pipeline.run([{ id: 1 }], { tableName: "t" })).rowCounts, { t: 1 });
+  assert.throws(() => world.pipeline("p", { datasetName: "x".repeat(128) }), dlt.InvalidNameError);
+});
+
+Deno.test("a dataset name starting with _dlt is refused, as the README reserves the prefix", () => {
+  assert.throws(
+    () => dlt.pipeline({ pipelineName: "p", datasetName: "_dlt_data", pipelinesDir: "/x" }),
+    (error: unknown) => error instanceof dlt.InvalidNameError && /reserved/.test(error.message),
+  );
+});

@@ -169,3 +169,15 @@ Deno.test("revertLoads() withdraws a load's rows and its state from restores", a
   await fresh.syncDestination();
   assert.deepEqual(fresh.state.sources!.shop.resources!.orders, { last: 1 });
 });
+
+Deno.test("dataset().tableNames() no longer lists a dropped table", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("listed");
+  await pipeline.run(shop());
+  assert.deepEqual(await pipeline.dataset().tableNames(), ["orders", "refunds"]);
+  await pipeline.dropResources({ resources: ["refunds"], sourceName: "shop" });
+  assert.deepEqual(await pipeline.dataset().tableNames(), ["orders"]);
+  // Truncated (drop_data) tables stay: they are still in the schema, with no rows.
+  await pipeline.run(shop().withResources("orders"), { refresh: "drop_data" });
+  assert.deepEqual(await pipeline.dataset().tableNames(), ["orders"]);
+});

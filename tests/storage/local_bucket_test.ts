@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LocalBucket } from "../../src/storage/local_bucket.ts";
+import { LocalBucket, STALE_TEMP_MS } from "../../src/storage/local_bucket.ts";
 import { bucketConformance } from "./bucket_conformance.ts";
 
 bucketConformance("LocalBucket", async () => {
@@ -61,4 +61,17 @@ for (const path of ["../up", "a/../b", "/abs", "a//b", "a\\b", "a/./b", ""]) {
 Deno.test("LocalBucket rejects URLs of other schemes", () => {
   assert.throws(() => new LocalBucket("s3://bucket/path"), /local path or file:\/\//);
   assert.ok(new LocalBucket("file:///tmp/x").root.endsWith("/tmp/x"));
+});
+
+Deno.test("LocalBucket removes the temp files of killed writes, not those of writes in progress", async () => {
+  await withBucket(async (bucket, dir) => {
+    await Deno.mkdir(`${dir}/t`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/t/.items.0.jsonl.dead.tmp`, "half");
+    await Deno.writeTextFile(`${dir}/t/.items.1.jsonl.live.tmp`, "half");
+    const old = new Date(Date.now() - STALE_TEMP_MS - 60_000);
+    await Deno.utime(`${dir}/t/.items.0.jsonl.dead.tmp`, old, old);
+    await bucket.write("t/items.2.jsonl", bytes("{}\n"));
+    const names = [...Deno.readDirSync(`${dir}/t`)].map((entry) => entry.name).sort();
+    assert.deepEqual(names, [".items.1.jsonl.live.tmp", "items.2.jsonl"]);
+  });
 });
