@@ -174,7 +174,11 @@ export class ObjectTables implements DltTables {
     }
   }
 
-  async newestSchema(name: string): Promise<Schema | undefined> {
+  async newestSchema(name: string, file?: string): Promise<Schema | undefined> {
+    if (file) {
+      const schema = await this.#readJson(this.#path(SCHEMAS_DIR, name, file));
+      if (schema) return schema as unknown as Schema;
+    }
     const entries = await this.#bucket.list(this.#path(SCHEMAS_DIR, name));
     for (let i = entries.length - 1; i >= 0; i--) {
       if (entries[i].isDirectory) continue;
@@ -230,8 +234,8 @@ export class ObjectTables implements DltTables {
   }
 
   async newestCommittedState(pipelineName: string): Promise<CommittedStateRow | undefined> {
-    const record = await this.#versions.newest(pipelineName);
-    if (record && (await this.#versions.readHead(pipelineName)) !== record.version) {
+    const { record, head } = await this.#versions.newest(pipelineName);
+    if (record && head !== record.version) {
       await this.afterCommit(record); // a run died after its commit point: finish it
     }
     const python = await this.#pythonStates(pipelineName, record?.load_id);
@@ -239,7 +243,7 @@ export class ObjectTables implements DltTables {
     if (newest && (!record || compareLoadIds(newest._dlt_load_id, record.load_id) > 0)) {
       return { row: newest };
     }
-    return record && { row: record.state_row };
+    return record && { row: record.state_row, schemaFiles: record.schema_files };
   }
 
   /** State files of `pipelineName` after load `after` (Python dlt's), oldest first. */

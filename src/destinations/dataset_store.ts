@@ -28,7 +28,7 @@ import type { PackageToLoad } from "./package_to_load.ts";
 import { StateVersions } from "./state_versions.ts";
 import { DropLinesStream } from "./_drop_lines_stream.ts";
 import { AppendTables } from "./_append_tables.ts";
-import { ObjectTables } from "./_object_tables.ts";
+import { ObjectTables, schemaFileName } from "./_object_tables.ts";
 
 export { compareLoadIds, LOAD_COMPLETED, LOAD_REVERTED } from "./dlt_tables.ts";
 export type { PackageFile, PackageTable, PackageToLoad } from "./package_to_load.ts";
@@ -163,9 +163,12 @@ export class DatasetStore {
     return row && { row, state: await decodeStateRow(row) };
   }
 
-  /** The newest stored version of schema `name`, or `undefined`. */
-  async newestSchema(name: string): Promise<Schema | undefined> {
-    return await (await this.#layoutTables()).newestSchema(name);
+  /**
+   * The newest stored version of schema `name`, or `undefined`; `file` is where the committed
+   * state says it is (saves a listing).
+   */
+  async newestSchema(name: string, file?: string): Promise<Schema | undefined> {
+    return await (await this.#layoutTables()).newestSchema(name, file);
   }
 
   /** The schema of data table `name` (from the newest schema that has it), or `undefined`. */
@@ -207,6 +210,13 @@ export class DatasetStore {
         schema_version_hash: pkg.schemaVersionHash,
         committed_at: new Date().toISOString(),
         state_row: state,
+        ...(pkg.schemaVersions
+          ? {
+            schema_files: Object.fromEntries(
+              Object.entries(pkg.schemaVersions).map(([name, v]) => [name, schemaFileName(v)]),
+            ),
+          }
+          : {}),
       };
       onStep("before_loads_row");
       if (await this.versions.commit(record)) throw this.#conflict(pkg, state);

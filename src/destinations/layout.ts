@@ -36,8 +36,8 @@ export type DatasetLayout = "append" | "dlt";
 export interface CommittedStateRow {
   /** The state row. */
   row: StateRow;
-  /** The pipeline's schemas at that version, when the layout keeps them with it. */
-  schemas?: Schema[];
+  /** The file of each of the pipeline's schemas at that version, where the layout names them. */
+  schemaFiles?: Record<string, string>;
 }
 
 /** What the dataset store asks of a layout. */
@@ -54,8 +54,8 @@ export interface DltTables {
   writeLoadRow(row: LoadRow): Promise<void>;
   /** Keeps the schemas that changed in a load. */
   writeSchemas(schemas: readonly Schema[], loadId: string): Promise<void>;
-  /** The newest stored version of schema `name`. */
-  newestSchema(name: string): Promise<Schema | undefined>;
+  /** The newest stored version of schema `name` (`file`: where the committed state says it is). */
+  newestSchema(name: string, file?: string): Promise<Schema | undefined>;
   /** Data table `name` in the newest schema that has it. */
   tableSchema(name: string): Promise<TableSchema | undefined>;
   /** What must be written before the commit point of a load that carries `row`. */

@@ -57,4 +57,6 @@ export interface PackageToLoad {
   stateRow?: StateRow;
   /** Schemas that changed in this load. */
   schemas: Schema[];
+  /** Every schema of the pipeline at this load, by name: its version and hash. */
+  schemaVersions?: Record<string, { version: number; version_hash: string }>;
 }

@@ -15,7 +15,6 @@
  */
 import type { Bucket } from "../storage/bucket.ts";
 import type { StateRow } from "./dlt_tables.ts";
-import type { Schema } from "./schema.ts";
 
 /** The folder of the commit points, under the dataset. */
 export const VERSIONS_DIR = "_dlt_state_versions";
@@ -40,8 +39,8 @@ export interface StateVersionRecord {
   committed_at: string;
   /** The state row, as the state table keeps it. */
   state_row: StateRow;
-  /** Every schema of the pipeline at this version (the object layout restores them from here). */
-  schemas?: Schema[];
+  /** The file of each schema of the pipeline at this version (the dlt layout's schema files). */
+  schema_files?: Record<string, string>;
 }
 
 const encoder = new TextEncoder();
@@ -101,12 +100,14 @@ export class StateVersions {
    * version (one listing page when the hint is current), or from the start when there is no
    * hint or everything listed from it is withdrawn.
    */
-  async newest(pipelineName: string): Promise<StateVersionRecord | undefined> {
-    const hint = await this.readHead(pipelineName);
-    const startAfter = hint !== undefined && hint > 1 ? fileName(hint - 1) : undefined;
+  async newest(
+    pipelineName: string,
+  ): Promise<{ record?: StateVersionRecord; head?: number }> {
+    const head = await this.readHead(pipelineName);
+    const startAfter = head !== undefined && head > 1 ? fileName(head - 1) : undefined;
     const found = await this.#newestListed(pipelineName, startAfter);
-    if (found || startAfter === undefined) return found;
-    return await this.#newestListed(pipelineName, undefined);
+    if (found || startAfter === undefined) return { record: found, head };
+    return { record: await this.#newestListed(pipelineName, undefined), head };
   }
 
   async #newestListed(

@@ -98,6 +98,12 @@ export async function commitExtract(
         ? await makeStateRow(state, loadId, `${loadId}.state`, job.startedAt)
         : undefined,
       schemas: changedSchemas,
+      schema_versions: Object.fromEntries(
+        [...schemas].map(([name, schema]) => [name, {
+          version: schema.version,
+          version_hash: schema.version_hash,
+        }]),
+      ),
     }, state);
     faultPoint("extract_commit");
     if (changedSchemas.length > 0) await saveSchemas(env.workingDir, schemas);

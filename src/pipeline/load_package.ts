@@ -53,6 +53,8 @@ export interface PackageManifest {
   state_row?: StateRow;
   /** Schemas that changed. */
   schemas: Schema[];
+  /** Every schema of the pipeline at this load: its version and hash (names the newest files). */
+  schema_versions?: Record<string, { version: number; version_hash: string }>;
 }
 
 /** Rows of one table flowing into a package. */
@@ -336,6 +338,7 @@ export function packageToLoad(pending: PendingPackage): PackageToLoad {
     schemaVersionHash: manifest.schema_version_hash,
     stateRow: manifest.state_row,
     schemas: manifest.schemas,
+    schemaVersions: manifest.schema_versions,
     tables: manifest.tables.map((table) => ({
       name: table.name,
       writeDisposition: table.write_disposition,

@@ -72,7 +72,8 @@ export async function syncState(
     return local ?? freshState(env);
   }
   await store.checkUsable();
-  const remoteRow = await store.newestCommittedStateRow(env.pipelineName);
+  const committed = await store.newestCommitted(env.pipelineName);
+  const remoteRow = committed?.row;
   if (local && !force && !(await isBacked(env, local, remoteRow?.version ?? 0))) {
     env.logger.warn(
       `The local state of pipeline "${env.pipelineName}" (version ${local._state_version}) was sent with a load that is neither committed in the destination nor pending in "${env.workingDir}" (deleted?); continuing from the destination's committed state instead, so those rows are extracted again`,
@@ -126,7 +127,7 @@ export async function syncState(
   }
   const schemas = new Map<string, Schema>();
   for (const name of adopted.schema_names ?? []) {
-    const schema = await store.newestSchema(name);
+    const schema = await store.newestSchema(name, committed?.schemaFiles?.[name]);
     if (schema) schemas.set(name, schema);
   }
   await saveSchemas(env.workingDir, schemas);
