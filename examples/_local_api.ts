@@ -86,5 +86,12 @@ export class LocalApi implements AsyncDisposable {
 
 /** Where the example writes: `$EXAMPLE_DIR`, else `./example_output/<name>`. */
 export function exampleDir(name: string): string {
-  return `${Deno.env.get("EXAMPLE_DIR") ?? "./example_output"}/${name}`;
+  const dir = `${Deno.env.get("EXAMPLE_DIR") ?? "./example_output"}/${name}`;
+  // Each run of an example tells its whole story: it starts from nothing, not from the last run.
+  try {
+    Deno.removeSync(dir, { recursive: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return dir;
 }
