@@ -41,6 +41,7 @@ export {
   type CheckpointEvery,
   type CommitResult,
   type Logger,
+  type NextItemMode,
   type PendingPackageInfo,
   Pipeline,
   pipeline,

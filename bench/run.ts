@@ -11,7 +11,8 @@
  *                                            by bench/python/setup.sh into bench/.venv)
  *   deno run -A bench/run.ts --out=FILE      write the results elsewhere
  *
- * Scenario ids: throughput, dlt_throughput, noop, restore, memory, incremental, merge.
+ * Scenario ids: throughput, dlt_throughput, noop, restore, memory, incremental, checkpoint,
+ * merge, side_by_side, stop.
  *
  * @module
  */
@@ -102,6 +103,18 @@ function scenarios(quick: boolean, withDlt: boolean): Scenario[] {
         `--small=${q(10_000, 1_000)}`,
         `--runs=${q(9, 2)}`,
       ],
+    },
+    {
+      id: "side_by_side",
+      title: "7. Resources side by side",
+      script: "side_by_side.ts",
+      args: [`--pages=${q(50, 10)}`, "--wait-ms=20", `--runs=${q(5, 2)}`],
+    },
+    {
+      id: "stop",
+      title: "8. Stopping in time",
+      script: "stop_latency.ts",
+      args: [`--runs=${q(7, 2)}`, "--pages=20"],
     },
   ];
 }

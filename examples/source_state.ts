@@ -1,5 +1,8 @@
 /**
- * The guide's source-state pattern: two resources of one source share `last_full_sync`.
+ * The guide's source-state pattern: two resources of one source share `last_full_sync`. As in
+ * dlt, the resources run side by side, an item from each in turn: `events` starts before `users`
+ * has written the state of this run, so it reads what the previous run committed
+ * (`{ nextItemMode: "fifo" }` would run `users` to its end first).
  * Run: deno run -A examples/source_state.ts
  */
 import * as dlt from "../mod.ts";

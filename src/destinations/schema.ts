@@ -284,10 +284,98 @@ function fits(type: DataType, value: unknown): boolean {
   }
 }
 
+/**
+ * The kinds of values the fast path of {@linkcode TableObserver} checks inline; the other column
+ * types go through {@linkcode fits}.
+ */
+const enum Kind {
+  Unknown, // no column yet (only nulls so far): the slow path adds it
+  Text,
+  Bigint,
+  Double,
+  Bool,
+  Timestamp,
+  Json,
+  Other,
+}
+
+function kindOf(column: ColumnSchema | undefined): Kind {
+  switch (column?.data_type) {
+    case undefined:
+      return Kind.Unknown;
+    case "text":
+      return Kind.Text;
+    case "bigint":
+      return Kind.Bigint;
+    case "double":
+      return Kind.Double;
+    case "bool":
+      return Kind.Bool;
+    case "timestamp":
+      return Kind.Timestamp;
+    case "json":
+      return Kind.Json;
+    default:
+      return Kind.Other;
+  }
+}
+
+/**
+ * True when a nested value is made of plain objects, arrays, strings, booleans, null and finite
+ * numbers only, at most 64 levels deep. Anything else (a Date, a class instance, `undefined`, …)
+ * answers false, and {@linkcode checkJson} then decides, with the path in its error.
+ */
+function isPlainJson(value: object, depth: number): boolean {
+  if (depth > 64) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      switch (typeof item) {
+        case "string":
+        case "boolean":
+          continue;
+        case "number":
+          if (Number.isFinite(item)) continue;
+          return false;
+        case "object":
+          if (item === null || isPlainJson(item, depth + 1)) continue;
+          return false;
+        default:
+          return false;
+      }
+    }
+    return true;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    switch (typeof item) {
+      case "string":
+      case "boolean":
+        continue;
+      case "number":
+        if (Number.isFinite(item)) continue;
+        return false;
+      case "object":
+        if (item === null || isPlainJson(item, depth + 1)) continue;
+        return false;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 /** Watches the rows of one table and records new columns and type conflicts. */
 export class TableObserver {
   readonly #table: TableSchema;
   readonly #onChange: () => void;
+  /** The keys of the last row that took the slow path, in its order. */
+  #keys: string[] = [];
+  /** Their columns (`undefined` while a column has only seen nulls). */
+  #columns: (ColumnSchema | undefined)[] = [];
+  /** Their kinds, for the checks the fast path makes inline. */
+  #kinds = new Uint8Array(0);
 
   /** Observes `table`, calling `onChange` whenever the table schema changes. */
   constructor(table: TableSchema, onChange: () => void) {
@@ -303,28 +391,58 @@ export class TableObserver {
   /**
    * Records the columns and types of one row. Throws `InvalidRowError` for values JSON cannot
    * hold. Rows usually share their keys and key order: those are checked against the columns of
-   * the previous row position by position, without looking a column up by name.
+   * the previous row position by position, without looking a column up by name, and the common
+   * types are checked inline.
    */
   observe(row: Record<string, unknown>): void {
     const keys = this.#keys;
-    const columns = this.#columns;
+    const kinds = this.#kinds;
     let i = 0;
     for (const key in row) {
       if (key !== keys[i]) return this.#observeSlowly(row);
       const value = row[key];
-      i++;
+      const kind = kinds[i++];
       if (value === null || value === undefined) continue;
-      const column = columns[i - 1];
-      if (column === undefined) return this.#observeSlowly(row);
-      this.#check(column, value, key);
+      switch (kind) {
+        case Kind.Text:
+          if (typeof value === "string") continue;
+          break;
+        case Kind.Bigint:
+          if (Number.isInteger(value)) continue;
+          break;
+        case Kind.Double:
+          if (Number.isFinite(value)) continue;
+          break;
+        case Kind.Bool:
+          if (typeof value === "boolean") continue;
+          break;
+        case Kind.Timestamp:
+          // An ISO string as fits() checks it; Dates and other values go the long way.
+          if (
+            typeof value === "string" && value.length >= 16 && value.charCodeAt(4) === 45 &&
+            value.charCodeAt(13) === 58 &&
+            (value.charCodeAt(10) === 84 || value.charCodeAt(10) === 32)
+          ) continue;
+          break;
+        case Kind.Json:
+          if (typeof value === "object" && isPlainJson(value, 0)) continue;
+          break;
+        case Kind.Unknown:
+          return this.#observeSlowly(row);
+      }
+      this.#check(i - 1, value, key);
     }
     if (i !== keys.length) this.#observeSlowly(row);
   }
 
-  #keys: string[] = [];
-  #columns: (ColumnSchema | undefined)[] = [];
+  /** The full check of the value at position `index` of the last row's keys. */
+  #check(index: number, value: unknown, key: string): void {
+    const column = this.#columns[index]!;
+    this.#checkColumn(column, value, key);
+    this.#kinds[index] = kindOf(column); // a conflict may have widened the column
+  }
 
-  #check(column: ColumnSchema, value: unknown, key: string): void {
+  #checkColumn(column: ColumnSchema, value: unknown, key: string): void {
     if (column.data_type === "json") {
       if (typeof value === "object") {
         checkJson(value as object, this.#table.name, key, 0);
@@ -344,7 +462,7 @@ export class TableObserver {
       let column = ownValue(columns, key);
       keys.push(key);
       if (value !== null && value !== undefined) {
-        if (column !== undefined) this.#check(column, value, key);
+        if (column !== undefined) this.#checkColumn(column, value, key);
         else {
           column = setOwn(columns, key, {
             name: key,
@@ -358,6 +476,7 @@ export class TableObserver {
     }
     this.#keys = keys;
     this.#columns = seen;
+    this.#kinds = Uint8Array.from(seen, kindOf);
   }
 
   #conflict(column: ColumnSchema, value: unknown, key: string): void {

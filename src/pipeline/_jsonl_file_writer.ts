@@ -1,18 +1,28 @@
 /**
- * A JSONL file writer for the extract hot path: lines are encoded into one large buffer and
- * written with one synchronous call per megabyte, never one write per row.
+ * A JSONL file writer for the extract hot path. Lines are collected as strings and encoded a
+ * megabyte at a time, with one `encodeInto` and one synchronous write per chunk: never one
+ * encode nor one write per row (an `encodeInto` call per row costs more than the row's bytes).
  */
-const BUFFER_SIZE = 1 << 20;
 
-/** Writes lines to one file through a 1 MiB buffer. */
+/** Characters collected before they are encoded and written. */
+const CHUNK_CHARS = 1 << 18;
+
+/**
+ * The bytes of one chunk on their way to a file. A flush encodes and writes synchronously, so
+ * every writer can share this one buffer, however many tables a package has.
+ */
+const buffer = new Uint8Array(1 << 20);
+const encoder = new TextEncoder();
+
+/** Writes lines to one file, a chunk of about 256 Ki characters at a time. */
 export class JsonlFileWriter {
   readonly #file: Deno.FsFile;
-  readonly #buffer = new Uint8Array(BUFFER_SIZE);
-  readonly #encoder = new TextEncoder();
-  #used = 0;
-  /** Bytes written so far (buffered included). */
-  bytes = 0;
-  /** Lines written so far. */
+  /** The strings of the lines not written yet: `#parts[0 … #count - 1]`. */
+  #parts: string[] = new Array(1024);
+  #count = 0;
+  #chars = 0;
+  #written = 0;
+  /** Lines written so far (buffered included). */
   lines = 0;
 
   /** Creates (truncates) `path`. */
@@ -20,69 +30,65 @@ export class JsonlFileWriter {
     this.#file = Deno.openSync(path, { write: true, create: true, truncate: true });
   }
 
+  /**
+   * Bytes written so far. Exact once the writer is closed; before that, lines still buffered
+   * are counted as one byte a character (enough to decide when to start a new file).
+   */
+  get bytes(): number {
+    return this.#written + this.#chars;
+  }
+
   /** Adds one line (`text` must not contain a newline). */
   writeLine(text: string): void {
-    // A UTF-16 unit encodes to at most 3 bytes.
-    if (this.#used + text.length * 3 + 1 > BUFFER_SIZE) {
-      this.#flush();
-      if (text.length * 3 + 1 > BUFFER_SIZE) {
-        this.#writeAll(this.#encoder.encode(text + "\n"));
-        this.lines++;
-        return;
-      }
-    }
-    const { written } = this.#encoder.encodeInto(text, this.#buffer.subarray(this.#used));
-    this.#used += written;
-    this.#buffer[this.#used++] = 0x0a;
-    this.bytes += written + 1;
+    const parts = this.#parts;
+    parts[this.#count++] = text;
+    parts[this.#count++] = "\n";
+    this.#chars += text.length + 1;
     this.lines++;
+    if (this.#chars > CHUNK_CHARS) this.#flush();
   }
 
   /**
    * Adds one row: the JSON of an object (`json`, ending in `}`) with more members appended
-   * without building the joined string: `json` minus its `}`, a comma, the `members` bytes
-   * (`"key":"value",…,"key":"` — they end inside a string), then `id`, `"}` and a newline.
-   * `id` must be ASCII.
+   * without parsing it again: `json` minus its `}`, then `members` (`,"key":"value",…,"key":"` —
+   * it starts with a comma and ends inside a string), then `end`: the rest of that string, `"}`
+   * and a newline. `end` must not need escaping in JSON.
    */
-  writeRow(json: string, members: Uint8Array, id: string): void {
-    const need = json.length * 3 + members.length + id.length + 4;
-    if (this.#used + need > BUFFER_SIZE) {
-      this.#flush();
-      if (need > BUFFER_SIZE) {
-        const head = json.length === 2 ? "{" : `${json.slice(0, -1)},`;
-        this.writeLine(`${head}${new TextDecoder().decode(members)}${id}"}`);
-        return;
-      }
+  writeRow(json: string, members: string, end: string): void {
+    const parts = this.#parts;
+    let count = this.#count;
+    if (json.length > 2) {
+      parts[count++] = json.slice(0, -1);
+      parts[count++] = members;
+    } else {
+      parts[count++] = "{"; // an empty object: no comma
+      parts[count++] = members.slice(1);
     }
-    const buffer = this.#buffer;
-    const start = this.#used;
-    const { written } = this.#encoder.encodeInto(json, buffer.subarray(start));
-    let used = start + written - 1; // drop the closing brace
-    if (written > 2) buffer[used++] = 0x2c; // a comma, unless the object was empty
-    buffer.set(members, used);
-    used += members.length;
-    for (let i = 0; i < id.length; i++) buffer[used++] = id.charCodeAt(i);
-    buffer[used++] = 0x22; // "
-    buffer[used++] = 0x7d; // }
-    buffer[used++] = 0x0a;
-    this.bytes += used - start;
-    this.#used = used;
+    parts[count++] = end;
+    this.#count = count;
+    this.#chars += json.length + members.length + end.length - 1;
     this.lines++;
-  }
-
-  #writeAll(bytes: Uint8Array): void {
-    let offset = 0;
-    while (offset < bytes.length) offset += this.#file.writeSync(bytes.subarray(offset));
-    this.bytes += bytes.length;
+    if (this.#chars > CHUNK_CHARS) this.#flush();
   }
 
   #flush(): void {
-    if (this.#used === 0) return;
-    let offset = 0;
-    while (offset < this.#used) {
-      offset += this.#file.writeSync(this.#buffer.subarray(offset, this.#used));
+    if (this.#count === 0) return;
+    const parts = this.#parts;
+    parts.length = this.#count;
+    const text = parts.join("");
+    this.#parts = new Array(Math.max(1024, this.#count));
+    this.#count = 0;
+    this.#chars = 0;
+    let rest = text;
+    while (true) {
+      // Stops short of the end when the buffer is full (non-ASCII text, a huge line).
+      const { read, written } = encoder.encodeInto(rest, buffer);
+      let offset = 0;
+      while (offset < written) offset += this.#file.writeSync(buffer.subarray(offset, written));
+      this.#written += written;
+      if (read === rest.length) return;
+      rest = rest.slice(read);
     }
-    this.#used = 0;
   }
 
   #closed = false;
@@ -103,6 +109,9 @@ export class JsonlFileWriter {
   abandon(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#parts = [];
+    this.#count = 0;
+    this.#chars = 0;
     this.#file.close();
   }
 }

@@ -35,6 +35,13 @@ function randomPrefix(): string {
   return out;
 }
 
+/**
+ * How a row's line ends for the last two base-36 digits 0 … 1295 of its counter: the digits,
+ * plain (`"z"`) or padded (`"0z"`), then the end of the `_dlt_id` string, `}` and a newline.
+ */
+const ENDS = Array.from({ length: 1296 }, (_, n) => `${n.toString(36)}"}\n`);
+const ENDS_2 = Array.from({ length: 1296 }, (_, n) => `${n.toString(36).padStart(2, "0")}"}\n`);
+
 interface TableEntry {
   sink: TableSink;
   observer: TableObserver;
@@ -75,10 +82,15 @@ export class ResourceExtractor {
   readonly #idPrefix = randomPrefix();
   #rowCounter = 0;
   #pkg: ExtractPackage | undefined;
-  /** `"_dlt_load_id":"<loadId>","_dlt_id":"` as bytes, appended to every row. */
-  #members = new Uint8Array(0);
+  /**
+   * `,"_dlt_load_id":"<loadId>","_dlt_id":"<id prefix>`, appended to every row's JSON (the
+   * row's counter and `"}` follow).
+   */
+  #members = "";
   readonly #tables = new Map<string, TableEntry>();
   readonly #staticTable: string | undefined;
+  /** The entry of the static table in the current package, once the first row made it. */
+  #staticEntry: TableEntry | undefined;
   readonly #tableFn: ((row: Row) => string) | undefined;
 
   constructor(
@@ -109,9 +121,8 @@ export class ResourceExtractor {
     if (pkg === this.#pkg) return;
     this.#pkg = pkg;
     this.#tables.clear();
-    this.#members = new TextEncoder().encode(
-      `"_dlt_load_id":${JSON.stringify(pkg.loadId)},"_dlt_id":"`,
-    );
+    this.#staticEntry = undefined;
+    this.#members = `,"_dlt_load_id":${JSON.stringify(pkg.loadId)},"_dlt_id":"${this.#idPrefix}`;
   }
 
   #table(name: string): TableEntry {
@@ -148,53 +159,86 @@ export class ResourceExtractor {
         : {}),
     };
     this.#tables.set(name, entry);
+    if (name === this.#staticTable) this.#staticEntry = entry;
     return entry;
   }
 
-  #tableNameOf(row: Row): string {
+  #entryOf(row: Row): TableEntry {
     const name = this.#tableFn!(row);
-    if (this.#tables.has(name)) return name;
-    return validateName("table", name);
+    return this.#tables.get(name) ?? this.#table(validateName("table", name));
   }
 
-  writeRow(row: unknown): void {
-    if (!isRow(row)) {
-      throw new InvalidRowError(this.#resource.name, describeItem(row));
-    }
+  /**
+   * Writes rows already known to be rows (plain objects): each is observed by its table's
+   * schema, serialised once, and written with its `_dlt_load_id` and `_dlt_id`.
+   */
+  #writeRows(rows: readonly Row[]): void {
+    if (rows.length === 0) return;
     if (this.#run.pkg !== this.#pkg) this.#syncPackage();
-    const tableName = this.#staticTable ?? this.#tableNameOf(row);
-    const { sink, observer, keyOf } = this.#tables.get(tableName) ?? this.#table(tableName);
-    observer.observe(row);
-    let json: string;
+    const fixed = this.#staticTable === undefined
+      ? undefined
+      : this.#staticEntry ?? this.#table(this.#staticTable);
+    // A row's id is the prefix and its counter in base 36: the members carry the prefix and the
+    // counter's digits above the last two, which change once every 1296 rows.
+    let counter = this.#rowCounter;
+    let low = counter % 1296;
+    let members = this.#membersAt(counter);
     try {
-      json = JSON.stringify(row);
-    } catch (error) {
-      throw new InvalidRowError(tableName, (error as Error).message);
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
+        const { sink, observer, keyOf } = fixed ?? this.#entryOf(row);
+        observer.observe(row);
+        let json: string;
+        try {
+          json = JSON.stringify(row);
+        } catch (error) {
+          throw new InvalidRowError(observer.table.name, (error as Error).message);
+        }
+        sink.writeRow(
+          json,
+          members,
+          counter < 1296 ? ENDS[low] : ENDS_2[low],
+          keyOf?.(row),
+        );
+        counter++;
+        if (++low === 1296) {
+          low = 0;
+          members = this.#membersAt(counter);
+        }
+      }
+    } finally {
+      this.#rowCounter = counter;
     }
-    const id = this.#idPrefix + (this.#rowCounter++).toString(36);
-    sink.writeRow(json, this.#members, id, keyOf?.(row));
+  }
+
+  /** The members for row `counter`: the `_dlt_id` prefix with all but its last two digits. */
+  #membersAt(counter: number): string {
+    return counter < 1296 ? this.#members : this.#members + Math.floor(counter / 1296).toString(36);
+  }
+
+  /** Writes one row (checked here). */
+  writeRow(row: unknown): void {
+    if (!isRow(row)) throw new InvalidRowError(this.#resource.name, describeItem(row));
+    this.#writeRows([row]);
   }
 
   /** Writes one yielded item (a row or a page); returns the rows written. */
   writeItem(item: unknown, bound: BoundIncremental<unknown> | undefined): number {
     if (Array.isArray(item)) {
-      const rows = bound ? bound.filterPage(this.#checkPage(item)) : item;
-      for (let i = 0; i < rows.length; i++) this.writeRow(rows[i]);
+      const page = this.#checkPage(item);
+      const rows = bound ? bound.filterPage(page) : page;
+      this.#writeRows(rows);
       return rows.length;
     }
-    if (bound) {
-      if (!isRow(item)) throw new InvalidRowError(this.#resource.name, describeItem(item));
-      const rows = bound.filterPage([item]);
-      if (rows.length > 0) this.writeRow(rows[0]);
-      return rows.length;
-    }
-    this.writeRow(item);
-    return 1;
+    if (!isRow(item)) throw new InvalidRowError(this.#resource.name, describeItem(item));
+    const rows = bound ? bound.filterPage([item]) : [item];
+    this.#writeRows(rows);
+    return rows.length;
   }
 
   #checkPage(page: unknown[]): Row[] {
-    for (const row of page) {
-      if (!isRow(row)) throw new InvalidRowError(this.#resource.name, describeItem(row));
+    for (let i = 0; i < page.length; i++) {
+      if (!isRow(page[i])) throw new InvalidRowError(this.#resource.name, describeItem(page[i]));
     }
     return page as Row[];
   }

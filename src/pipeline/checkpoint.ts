@@ -1,7 +1,8 @@
 /**
  * Checkpoints (beyond dlt): every so many rows or seconds, the package built so far is committed
- * and loaded in the middle of the run, with the state as it stood when the next item was asked
- * for, so that a run that dies after hours resumes from its last checkpoint without duplicates.
+ * and loaded in the middle of the run, with the state as it stood when each resource yielded the
+ * item it holds (the extract waits for every resource of the source to reach a yield first), so
+ * that a run that dies after hours resumes from its last checkpoint without duplicates.
  *
  * @module
  */
@@ -29,22 +30,25 @@ export function installCheckpoints(
     rowsInPackage += rows;
     countRows?.(resource, rows);
   };
-  run.beforeItem = async () => {
-    const due = (every.rows !== undefined && rowsInPackage >= every.rows) ||
-      (every.seconds !== undefined && Date.now() - packageStarted >= every.seconds * 1000);
-    if (!due || rowsInPackage === 0) return;
-    const snapshot = cloneState(run.state);
-    finishState(env, snapshot, run);
-    const pkg = run.pkg;
-    run.pkg = newPackage(env.workingDir);
-    if (await loads.commitAndLoad(pkg, snapshot)) {
-      for (const [table, hints] of pkg.tables) if (hints.reset) run.resetDone.add(table);
-    }
-    // The working copy continues from the committed snapshot's version.
-    run.state._state_version = snapshot._state_version;
-    run.state._version_hash = snapshot._version_hash;
-    run.state._local = snapshot._local;
-    rowsInPackage = 0;
-    packageStarted = Date.now();
+  run.checkpoint = {
+    due: () =>
+      rowsInPackage > 0 &&
+      ((every.rows !== undefined && rowsInPackage >= every.rows) ||
+        (every.seconds !== undefined && Date.now() - packageStarted >= every.seconds * 1000)),
+    async commit() {
+      const snapshot = cloneState(run.state);
+      finishState(env, snapshot, run);
+      const pkg = run.pkg;
+      run.pkg = newPackage(env.workingDir);
+      if (await loads.commitAndLoad(pkg, snapshot)) {
+        for (const [table, hints] of pkg.tables) if (hints.reset) run.resetDone.add(table);
+      }
+      // The working copy continues from the committed snapshot's version.
+      run.state._state_version = snapshot._state_version;
+      run.state._version_hash = snapshot._version_hash;
+      run.state._local = snapshot._local;
+      rowsInPackage = 0;
+      packageStarted = Date.now();
+    },
   };
 }

@@ -1,8 +1,9 @@
 /**
- * Step 4 of the run protocol, extract: runs each resource of each source inside its run context,
- * passes its rows through the incremental filter and writes them into the current load package
- * (`_row_writer.ts`). Nothing here touches the committed state: resources write to the run's
- * working copy, and a failure discards the package and every state change of the run.
+ * Step 4 of the run protocol, extract: runs the resources of each source inside their run
+ * contexts, side by side (`_pull_loop.ts`), passes their rows through the incremental filter and
+ * writes them into the current load package (`_row_writer.ts`). Nothing here touches the
+ * committed state: resources write to the run's working copy, and a failure discards the
+ * package and every state change of the run.
  *
  * @module
  */
@@ -25,10 +26,12 @@ import { finishState } from "./_finish_state.ts";
 import { abandonPackage } from "./commit.ts";
 import { type ExtractRun, newPackage, registerResets } from "./extract_run.ts";
 import type { RunOptions } from "./options.ts";
+import type { ExtractSettings } from "./run_options.ts";
 import { ResourceExtractor } from "./_row_writer.ts";
+import { pullAll, type PullTarget } from "./_pull_loop.ts";
 import { ownValue } from "../state/own_keys.ts";
 
-export type { ExtractPackage, ExtractRun, TableHints } from "./extract_run.ts";
+export type { Checkpointer, ExtractPackage, ExtractRun, TableHints } from "./extract_run.ts";
 
 /** A run ready to extract `sources` from the committed state `base`. */
 export function newExtractRun(
@@ -40,6 +43,8 @@ export function newExtractRun(
     startedAt: Date;
     refresh?: RunOptions["refresh"];
     pipeline: unknown;
+    settings: ReadonlyMap<string, ExtractSettings>;
+    signal?: AbortSignal;
   },
 ): ExtractRun {
   const stop = new AbortController();
@@ -56,31 +61,65 @@ export function newExtractRun(
     signal: stop.signal,
     stop: (reason) => stop.abort(reason),
     warn: (message) => env.logger.warn(message),
+    settings: options.settings,
+    stopSignal: options.signal,
   };
 }
 
+/** How an extract ended: every source ran to its end, or the run's signal stopped it. */
+export type ExtractOutcome = { stopped: false } | { stopped: true; reason: unknown };
+
 /**
  * Extracts every source of the run, in order, and finishes the working state for the commit.
- * On failure the current package is discarded and the run fails with step `"extract"`.
+ * On failure the current package is discarded and the run fails with step `"extract"`. When the
+ * run's signal aborts, pulling stops: with checkpoints the outcome says so and the rows written
+ * so far are committed by the caller as the last checkpoint; without, the run fails with the
+ * abort reason as the cause.
  */
 export async function extractSources(
   env: PipelineEnv,
   run: ExtractRun,
   sources: readonly Source[],
-): Promise<void> {
+): Promise<ExtractOutcome> {
   try {
-    for (const source of sources) await extractSource(source, run);
+    let stopped = false;
+    for (const source of sources) {
+      if ((stopped = await extractSource(source, run))) break;
+    }
+    if (stopped) {
+      const reason = run.stopSignal!.reason;
+      run.stop(reason);
+      if (!run.checkpoint) throw new StopWithoutCheckpoints(reason);
+      // A resource still in an await when the run stopped may write to the state it knows
+      // once that await ends: the commit takes a copy that nothing else holds.
+      run.state = cloneState(run.state);
+      finishState(env, run.state, run);
+      return { stopped: true, reason };
+    }
     finishState(env, run.state, run);
+    return { stopped: false };
   } catch (error) {
     run.stop(error);
-    await abandonPackage(env, run.pkg, error);
+    return await abandonPackage(
+      env,
+      run.pkg,
+      error instanceof StopWithoutCheckpoints ? error.reason : error,
+    );
   } finally {
     run.stop();
   }
 }
 
-/** Runs every selected resource of `source`, in order. */
-export async function extractSource(source: Source, run: ExtractRun): Promise<void> {
+/** The run was stopped and has no checkpoints to keep what it pulled. */
+class StopWithoutCheckpoints extends Error {
+  constructor(readonly reason: unknown) {
+    super("stopped");
+  }
+}
+
+/** Runs every selected resource of `source`; true when the run's signal stopped it. */
+export async function extractSource(source: Source, run: ExtractRun): Promise<boolean> {
+  if (run.stopSignal?.aborted) return true;
   const sources = run.state.sources ??= {};
   const sourceContext: RunContext = {
     pipeline: run.pipeline,
@@ -108,8 +147,21 @@ export async function extractSource(source: Source, run: ExtractRun): Promise<vo
     schema = newSchema(source.name);
     run.schemas.set(source.name, schema);
   }
-  for (const resource of resources) {
-    await extractResource(resource, source.name, schema, run);
+  const settings = run.settings.get(source.name) ??
+    { nextItemMode: "round_robin", maxParallelItems: 20 };
+  const targets: PullTarget[] = [];
+  try {
+    for (const resource of resources) {
+      targets.push(resourceTarget(resource, source.name, schema, run));
+    }
+    return await pullAll(targets, {
+      ...settings,
+      checkpoint: run.checkpoint,
+      afterItem: run.afterItem,
+      signal: run.stopSignal,
+    });
+  } finally {
+    for (const target of targets) target.finish();
   }
 }
 
@@ -119,47 +171,13 @@ function missingIncremental(resourceName: string): never {
   );
 }
 
-function isSyncIterable(data: unknown): data is Iterable<unknown> {
-  return data !== null && typeof data === "object" && !(Symbol.asyncIterator in data) &&
-    !(data instanceof ReadableStream) && Symbol.iterator in data;
-}
-
-/** Yields the items of an async iterable (a stream included), stepping it inside `context`. */
-async function* itemsOf(
-  data: unknown,
-  context: RunContext,
-  resourceName: string,
-): AsyncGenerator<unknown, void, undefined> {
-  // A ReadableStream is an async iterable too; leaving its loop early cancels it.
-  if (data !== null && typeof data === "object" && Symbol.asyncIterator in data) {
-    const iterable = data as AsyncIterable<unknown>;
-    const iterator = runInContext(context, () => iterable[Symbol.asyncIterator]());
-    let finished = false;
-    try {
-      while (true) {
-        const step = await runInContext(context, () => iterator.next());
-        if (step.done) {
-          finished = true;
-          return;
-        }
-        yield step.value;
-      }
-    } finally {
-      // Closing the generator runs its finally blocks (and return()) inside the context too.
-      if (!finished) await runInContext(context, () => iterator.return?.());
-    }
-  }
-  throw new ConfigurationError(
-    `Return an iterable, an async iterable or a ReadableStream from resource "${resourceName}"`,
-  );
-}
-
-async function extractResource(
+/** Prepares `resource` to be pulled: its context, state reset, incremental and row writer. */
+function resourceTarget(
   resource: Resource<object, unknown>,
   sourceName: string,
   schema: Schema,
   run: ExtractRun,
-): Promise<void> {
+): PullTarget {
   const name = resource.name;
   const context: RunContext = {
     pipeline: run.pipeline,
@@ -194,6 +212,7 @@ async function extractResource(
   }
   const extractor = new ResourceExtractor(resource, sourceName, schema, run);
   extractor.registerReplacedTable();
+  // The resource's signal aborts when the run stops or when the resource is over.
   const controller = new AbortController();
   const onAbort = () => controller.abort(run.signal.reason);
   run.signal.addEventListener("abort", onAbort, { once: true });
@@ -209,40 +228,17 @@ async function extractResource(
     },
     signal: controller.signal,
   };
-  try {
-    let data = runInContext(context, () => resource.call(resourceContext));
-    if (data instanceof Promise) data = await data;
-    const { beforeItem, afterItem } = run;
-    if (isSyncIterable(data)) {
-      // Arrays and sync generators: stepped without an await per item (beforeItem aside).
-      const iterator = runInContext(context, () => data[Symbol.iterator]());
-      const next = () => iterator.next();
-      let finished = false;
-      try {
-        while (true) {
-          const step = runInContext(context, next);
-          if (step.done) {
-            finished = true;
-            break;
-          }
-          if (beforeItem) await beforeItem(name);
-          const rows = extractor.writeItem(step.value, bound);
-          afterItem?.(name, rows);
-          if (bound?.canClose) break;
-        }
-      } finally {
-        if (!finished) runInContext(context, () => iterator.return?.());
-      }
-      return;
-    }
-    for await (const item of itemsOf(data, context, name)) {
-      if (beforeItem) await beforeItem(name);
-      const rows = extractor.writeItem(item, bound);
-      afterItem?.(name, rows);
-      if (bound?.canClose) break;
-    }
-  } finally {
-    run.signal.removeEventListener("abort", onAbort);
-    controller.abort();
-  }
+  return {
+    name,
+    context,
+    open: () => resource.call(resourceContext),
+    write: (item) => extractor.writeItem(item, bound),
+    get canClose() {
+      return bound?.canClose ?? false;
+    },
+    finish(reason) {
+      run.signal.removeEventListener("abort", onAbort);
+      controller.abort(reason);
+    },
+  };
 }

@@ -9,6 +9,7 @@ import type { Schema, WriteDisposition } from "../destinations/schema.ts";
 import type { DroppedTable, RefreshMode } from "./drop.ts";
 import { PackageWriter } from "./load_package.ts";
 import { newLoadId } from "./_load_id.ts";
+import type { ExtractSettings } from "./run_options.ts";
 
 /** Hints of a table as the package manifest records them. */
 export interface TableHints {
@@ -60,13 +61,26 @@ export interface ExtractRun {
   stop: (reason?: unknown) => void;
   /** Warnings go here. */
   warn: (message: string) => void;
+  /** How each source's resources are pulled, by source name. */
+  settings: ReadonlyMap<string, ExtractSettings>;
+  /** The run's `signal` option: when it aborts, the run stops pulling. */
+  stopSignal?: AbortSignal;
   /**
-   * Called when a resource has yielded an item, before the item is written: the state then
-   * holds every change the resource made for the items before it (checkpoints commit here).
+   * Checkpoints, when asked for. `due()` is asked before each item is written; when it says yes,
+   * the extract waits until every resource of the source is at a yield (or done), so that the
+   * state and the rows written agree for each of them, and then `commit()`s.
    */
-  beforeItem?: (resource: string) => void | Promise<void>;
-  /** Called after an item was written (progress). */
+  checkpoint?: Checkpointer;
+  /** Called after an item was written (progress, checkpoint row counts). */
   afterItem?: (resource: string, rows: number) => void;
+}
+
+/** When and how a run commits checkpoints (`checkpoint.ts`). */
+export interface Checkpointer {
+  /** Whether a checkpoint is due before the next item is written. */
+  due(): boolean;
+  /** Commits the package so far with the state as it is now, and starts a new package. */
+  commit(): Promise<void>;
 }
 
 /** Registers `name` in the current package with `hints`, reset once per run at most. */

@@ -45,6 +45,13 @@ export class LoadInfo {
   readonly startedAt: Date;
   /** When the run finished. */
   readonly finishedAt: Date;
+  /**
+   * True when the run's `signal` stopped it before its resources were done: what they yielded
+   * up to then was committed as a checkpoint (see `RunOptions.signal`).
+   */
+  readonly stopped: boolean;
+  /** Why the signal stopped the run (its abort reason, as text); `undefined` when it did not. */
+  readonly stopReason: string | undefined;
 
   /** Built by the pipeline. */
   constructor(fields: {
@@ -59,6 +66,7 @@ export class LoadInfo {
     firstRun: boolean;
     startedAt: Date;
     finishedAt: Date;
+    stopReason?: string;
   }) {
     this.pipelineName = fields.pipelineName;
     this.datasetName = fields.datasetName;
@@ -71,6 +79,8 @@ export class LoadInfo {
     this.firstRun = fields.firstRun;
     this.startedAt = fields.startedAt;
     this.finishedAt = fields.finishedAt;
+    this.stopped = fields.stopReason !== undefined;
+    this.stopReason = fields.stopReason;
   }
 
   /** Total rows written by this run. */
@@ -88,6 +98,7 @@ export class LoadInfo {
           : `${this.loadIds.length} load(s) committed`
       } in ${seconds}s (state version ${this.stateVersion}${this.firstRun ? ", first run" : ""})`,
     ];
+    if (this.stopped) lines.push(`  stopped by the signal: ${this.stopReason}`);
     if (this.pendingLoadIds.length > 0) {
       lines.push(`  finished pending load(s) of an earlier run: ${this.pendingLoadIds.join(", ")}`);
     }
@@ -111,6 +122,19 @@ export class LoadInfo {
       firstRun: this.firstRun,
       startedAt: this.startedAt.toISOString(),
       finishedAt: this.finishedAt.toISOString(),
+      stopped: this.stopped,
+      ...(this.stopReason !== undefined ? { stopReason: this.stopReason } : {}),
     };
+  }
+}
+
+/** An abort reason as one line of text: an error's name and message, a string as it is. */
+export function describeStopReason(reason: unknown): string {
+  if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
+  if (typeof reason === "string") return reason;
+  try {
+    return JSON.stringify(reason) ?? String(reason);
+  } catch {
+    return String(reason);
   }
 }

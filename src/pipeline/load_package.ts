@@ -79,9 +79,9 @@ export class TableSink {
    * Writes one row: its JSON with the `_dlt_*` members appended (see
    * `JsonlFileWriter.writeRow`). Merge tables pass the row's primary key as `key`.
    */
-  writeRow(json: string, members: Uint8Array, id: string, key?: string): void {
+  writeRow(json: string, members: string, end: string, key?: string): void {
     if (key !== undefined) (this.#lastLineOfKey ??= new Map()).set(key, this.rows);
-    this.#current().writeRow(json, members, id);
+    this.#current().writeRow(json, members, end);
     this.rows++;
   }
 

@@ -203,7 +203,58 @@ export interface RunOptions {
    * every so many rows or seconds: a run that dies resumes from its last checkpoint.
    */
   checkpointEvery?: CheckpointEvery;
+  /**
+   * In which order the resources of a source are pulled (dlt's `next_item_mode`):
+   * `"round_robin"` pulls them side by side, an item from each in turn, and while one awaits the
+   * others go on; `"fifo"` runs each to its end before the next starts.
+   * @default `EXTRACT__NEXT_ITEM_MODE` (or `extract.next_item_mode` in `.dlt/config.yaml`),
+   * else "round_robin"
+   */
+  nextItemMode?: NextItemMode;
+  /**
+   * At most this many `next()` calls of async resources in flight at once (dlt's
+   * `max_parallel_items`).
+   * @default `EXTRACT__MAX_PARALLEL_ITEMS` (or `extract.max_parallel_items`), else 20
+   */
+  maxParallelItems?: number;
+  /**
+   * Stops the run when it aborts: no more rows are pulled, every resource is closed and its
+   * `ctx.signal` aborts. With `checkpointEvery`, the rows yielded so far are committed with the
+   * state at that moment and `run()` returns a `LoadInfo` with `stopped: true`; without, the
+   * run fails with `PipelineStepFailed` (the abort reason as `cause`) and persists nothing.
+   */
+  signal?: AbortSignal;
 }
+
+/**
+ * How the resources of a source are pulled: `"round_robin"` (dlt's default) side by side,
+ * `"fifo"` one after the other.
+ *
+ * @example Running the resources of a source one after the other
+ * ```ts
+ * import * as dlt from "../../mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const order: string[] = [];
+ * const letters = dlt.resource(function* () {
+ *   for (const letter of ["a", "b"]) yield order.push(letter) && { letter };
+ * }, { name: "letters" });
+ * const digits = dlt.resource(function* () {
+ *   for (const digit of [1, 2]) yield order.push(String(digit)) && { digit };
+ * }, { name: "digits" });
+ * const p = dlt.pipeline({
+ *   pipelineName: "order",
+ *   pipelinesDir: `${dir}/pipelines`,
+ *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data` }),
+ * });
+ * const nextItemMode: dlt.NextItemMode = "fifo";
+ * await p.run(dlt.source("abc", [letters, digits]), { nextItemMode });
+ * console.log(order.join(" ")); // a b 1 2
+ * await p.run(dlt.source("abc", [letters, digits]));
+ * console.log(order.slice(4).join(" ")); // a 1 b 2
+ * ```
+ */
+export type NextItemMode = "round_robin" | "fifo";
 
 /**
  * What `run()` accepts.

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { ConfigurationError } from "../errors.ts";
+import { ConfigurationError, PipelineStepFailed } from "../errors.ts";
 import { validateName } from "../storage/names.ts";
 import { LocalStateStore } from "../state/local_store.ts";
 import type { PipelineState } from "../state/state_document.ts";
@@ -30,7 +30,8 @@ import type { Logger, PipelineOptions, RunData, RunOptions } from "./options.ts"
 import { loadPendingPackages } from "./pending.ts";
 import { createProgressReporter } from "./progress.ts";
 import type { CommitResult, PendingPackageInfo, StateVersion } from "./results.ts";
-import { prepareRun } from "./run_options.ts";
+import { describeStopReason } from "./load_info.ts";
+import { prepareRun, resolveExtractSettings } from "./run_options.ts";
 import { RunLoads } from "./run_loads.ts";
 import { freshState, syncForRun } from "./sync.ts";
 import { readPipelineRecord, readSchemas, recordWorkingDir } from "./working_dir.ts";
@@ -38,6 +39,7 @@ import { readPipelineRecord, readSchemas, recordWorkingDir } from "./working_dir
 export type {
   CheckpointEvery,
   Logger,
+  NextItemMode,
   PipelineOptions,
   RunData,
   RunOptions,
@@ -170,7 +172,12 @@ export class Pipeline {
   async run(data: RunData, options: RunOptions = {}): Promise<LoadInfo> {
     const env = this.#env;
     const sources = prepareRun(data, options, this.pipelineName);
+    const settings = resolveExtractSettings(options, this.pipelineName, sources.map((s) => s.name));
     try {
+      // A stopped run writes nothing, not even the lock file.
+      if (options.signal?.aborted) {
+        throw new PipelineStepFailed("extract", undefined, options.signal.reason);
+      }
       // 1. Lock: one run of this pipeline at a time (lock.ts).
       return await this.#locked(options.wait, async (store) => {
         const startedAt = new Date();
@@ -191,20 +198,37 @@ export class Pipeline {
           startedAt,
           refresh: options.refresh,
           pipeline: this,
+          settings,
+          signal: options.signal,
         });
         if (env.reportsProgress) countProgress(env, run);
         if (options.checkpointEvery) installCheckpoints(env, run, options.checkpointEvery, loads);
         env.report({ stage: "extract", message: "extracting" });
-        await extractSources(env, run, sources);
-        // 5. Commit the extract (commit.ts), then 6. load it (load.ts).
-        await loads.commitAndLoad(run.pkg, run.state);
-        const info = loads.info(run.state._state_version);
-        env.report({
-          stage: "done",
-          message:
-            `${info.totalRows} row(s) in ${info.loadIds.length} load(s), state version ${info.stateVersion}`,
-          rows: info.totalRows,
+        const outcome = await extractSources(env, run, sources).catch((error) => {
+          if (options.signal?.aborted && error?.cause === options.signal.reason) {
+            env.report({
+              stage: "stopped",
+              message: `stopped by the signal (${
+                describeStopReason(options.signal.reason)
+              }) with no checkpoints: nothing of this run is committed`,
+            });
+          }
+          throw error;
         });
+        // 5. Commit the extract (commit.ts), then 6. load it (load.ts): when the signal stopped
+        // the run, this is its last checkpoint.
+        await loads.commitAndLoad(run.pkg, run.state);
+        const stop = outcome.stopped ? describeStopReason(outcome.reason) : undefined;
+        const info = loads.info(run.state._state_version, stop);
+        const summary =
+          `${info.totalRows} row(s) in ${info.loadIds.length} load(s), state version ${info.stateVersion}`;
+        env.report(
+          stop === undefined ? { stage: "done", message: summary, rows: info.totalRows } : {
+            stage: "stopped",
+            message: `stopped by the signal (${stop}): committed ${summary}`,
+            rows: info.totalRows,
+          },
+        );
         return info;
       });
       // 7. The lock is released, whatever happened.

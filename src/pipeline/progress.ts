@@ -7,7 +7,8 @@
 import { ConfigurationError } from "../errors.ts";
 
 /**
- * The stages a run reports: the steps, then `commit`, and `done` or `failed` at the end.
+ * The stages a run reports: the steps, then `commit`, and `done`, `stopped` (its signal stopped
+ * it; the message says why and what was committed) or `failed` at the end.
  *
  * @example Which stages a run went through
  * ```ts
@@ -25,7 +26,14 @@ import { ConfigurationError } from "../errors.ts";
  * console.log(stages.has("extract"), stages.has("done")); // true true
  * ```
  */
-export type ProgressStage = "sync" | "extract" | "load" | "commit" | "done" | "failed";
+export type ProgressStage =
+  | "sync"
+  | "extract"
+  | "load"
+  | "commit"
+  | "done"
+  | "stopped"
+  | "failed";
 
 /**
  * One progress report of a run.
@@ -144,6 +152,11 @@ interface ResourceProgress {
   startedAt: number;
 }
 
+/** The stages that end a run (`stopped` may be followed by `failed`). */
+function isFinal(stage: ProgressStage | undefined): boolean {
+  return stage === "done" || stage === "stopped" || stage === "failed";
+}
+
 /** Formats 12345 as "12,345". */
 function count(n: number): string {
   return Math.round(n).toLocaleString("en-US");
@@ -158,7 +171,7 @@ class RunTracker {
   constructor(readonly now: () => number) {}
 
   update(event: ProgressEvent): ResourceProgress | undefined {
-    if (event.stage === "sync" && (this.stage === "done" || this.stage === "failed")) {
+    if (event.stage === "sync" && isFinal(this.stage)) {
       this.resources.clear(); // a new run of the same pipeline
       this.#lastTotal = 0;
     }
@@ -204,7 +217,7 @@ function logReporter(
       lastLogged.set(event.resource, now());
       text = tracker.describe(event.resource, progress);
     }
-    if (event.stage === "done" || event.stage === "failed") lastLogged.clear();
+    if (isFinal(event.stage)) lastLogged.clear();
     out.write(`dlt ${pipelineName} [${event.stage}] ${text}\n`);
   };
 }
@@ -225,9 +238,11 @@ function barReporter(
   return (event) => {
     const previousStage = tracker.stage;
     tracker.update(event);
-    if (event.stage === "done" || event.stage === "failed") {
+    if (isFinal(event.stage)) {
       clear();
       lastDraw = -Infinity;
+      // A stop is news the bar would hide: it says why, and what was committed.
+      if (event.stage === "stopped") out.write(`dlt ${pipelineName} [stopped] ${event.message}\n`);
       return;
     }
     if (event.resource === undefined) message = event.message;

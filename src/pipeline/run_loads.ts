@@ -80,8 +80,8 @@ export class RunLoads {
     return pending.loadId;
   }
 
-  /** What the run did, for `run()` to return. */
-  info(stateVersion: number): LoadInfo {
+  /** What the run did, for `run()` to return; `stopReason` when its signal stopped it. */
+  info(stateVersion: number, stopReason?: string): LoadInfo {
     const env = this.#env;
     return new LoadInfo({
       pipelineName: env.pipelineName,
@@ -95,6 +95,7 @@ export class RunLoads {
       firstRun: this.#firstRun,
       startedAt: this.#startedAt,
       finishedAt: new Date(),
+      stopReason,
     });
   }
 }

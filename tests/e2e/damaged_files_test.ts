@@ -164,7 +164,8 @@ Deno.test({
       }, { name: "big" });
       const error = await pipeline.run(big).catch((e) => e);
       assert.ok(error instanceof dlt.PipelineStepFailed, String(error));
-      assert.equal(error.step, "commit"); // the package's files are flushed at its commit
+      // The rows are flushed as the buffer fills (extract) or when the package is closed (commit).
+      assert.ok(error.step === "extract" || error.step === "commit", error.step);
       assert.ok(error.cause instanceof dlt.DiskFullError, String(error.cause));
       assert.match(error.cause.message, new RegExp(pipelinesDir));
       assert.equal(await Deno.readTextFile(join(pipeline.workingDir, "state.json")), stateBefore);

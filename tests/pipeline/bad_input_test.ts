@@ -265,3 +265,23 @@ Deno.test("a dataset name starting with _dlt is refused, as the README reserves 
     (error: unknown) => error instanceof dlt.InvalidNameError && /reserved/.test(error.message),
   );
 });
+
+for (
+  const [label, options, pattern] of [
+    ["checkpointEvery: { rows: '10' }", { checkpointEvery: { rows: "10" } }, /checkpointEvery/],
+    ["wait: 'yes'", { wait: "yes" }, /Set wait to true, false or \{ timeoutMs: n \}/],
+    ["primaryKey: 5", { primaryKey: 5 }, /primaryKey as a column name/],
+  ] as const
+) {
+  Deno.test(`run() refuses ${label} before writing anything, naming the option`, async () => {
+    await using world = await TempWorld.create();
+    const pipeline = world.pipeline("opts");
+    const before = await world.snapshot();
+    const error = await pipeline.run([{ id: 1 }], { tableName: "t", ...options } as never).catch((
+      e,
+    ) => e);
+    assert.ok(error instanceof dlt.ConfigurationError, String(error));
+    assert.match(error.message, pattern);
+    assert.deepEqual(await world.snapshot(), before);
+  });
+}

@@ -108,3 +108,22 @@ Deno.test("createProgressReporter('bar') shortens the line to the terminal width
   assert.equal(line.length, 29);
   assert.ok(line.endsWith("…"));
 });
+
+Deno.test("createProgressReporter() says that a run was stopped and why, as a log line and under the bar", () => {
+  const stopped: ProgressEvent = {
+    stage: "stopped",
+    message: "stopped by the signal (SIGINT): committed 6 row(s) in 1 load(s), state version 2",
+  };
+  const log = fakeOutput(false);
+  createProgressReporter("log", "gh", log)!(stopped);
+  assert.equal(
+    log.text,
+    "dlt gh [stopped] stopped by the signal (SIGINT): committed 6 row(s) in 1 load(s), state version 2\n",
+  );
+  const bar = fakeOutput(true);
+  const report = createProgressReporter("bar", "gh", bar)!;
+  report(extract("issues", 1000));
+  report(stopped);
+  assert.ok(bar.text.startsWith("\r\x1b[2Kdlt gh │ extract │ issues"));
+  assert.ok(bar.text.endsWith(`\r\x1b[2Kdlt gh [stopped] ${stopped.message}\n`));
+});

@@ -1,0 +1,439 @@
+/**
+ * Pulls the resources of one source side by side (dlt's `round_robin`) or one after the other
+ * (`fifo`), and writes what they yield.
+ *
+ * Every resource is, at any moment, in one of these phases:
+ *
+ * - `held`: it yielded an item that is not written yet. An item is written just before the
+ *   resource is asked for the next one, so a resource that waits its turn (or for a free slot)
+ *   sits at a yield with its state as it stood when it yielded: that state and the rows written
+ *   before the held item agree, which is what a checkpoint needs.
+ * - `pulling`: an async `next()` is in flight (at most `maxParallelItems` at once); the
+ *   resource's code may be anywhere between two yields.
+ * - `idle` (ready for its first `next()`), `closing` (its `return()` runs) and `done`.
+ *
+ * Sync iterators (generators, arrays) are stepped without an await per item, one item from
+ * each in turn; async ones have one `next()` each in flight, and results are taken in the order
+ * they settle. While async pulls are in flight (or the run has a stop signal), a long run of
+ * sync steps gives the event loop a turn every 20 ms (100 ms), so that fetches go on and the
+ * signal is heard.
+ *
+ * @module
+ */
+import { ConfigurationError } from "../errors.ts";
+import { type RunContext, runInContext } from "./context.ts";
+import type { Checkpointer } from "./extract_run.ts";
+import type { NextItemMode } from "./options.ts";
+
+/** One resource, ready to be pulled. */
+export interface PullTarget {
+  /** The resource name. */
+  readonly name: string;
+  /** Its run context, entered around every call into its code. */
+  readonly context: RunContext;
+  /** Calls the resource function; returns its data (an iterable, a stream) or a Promise of it. */
+  open(): unknown;
+  /** Writes one yielded item; returns the rows written. */
+  write(item: unknown): number;
+  /** True when the resource may be closed early (an incremental out of range). */
+  readonly canClose: boolean;
+  /**
+   * The resource is over (done, closed, stopped or failed): its `ctx.signal` aborts, with
+   * `reason` (the stop reason, the failure) when there is one.
+   */
+  finish(reason?: unknown): void;
+}
+
+/** How {@linkcode pullAll} pulls. */
+export interface PullOptions {
+  /** `"round_robin"` side by side, `"fifo"` one after the other. */
+  nextItemMode: NextItemMode;
+  /** Async `next()` calls in flight at most. */
+  maxParallelItems: number;
+  /** Checkpoints, if the run asked for them. */
+  checkpoint?: Checkpointer;
+  /** Called after each item is written. */
+  afterItem?: (resource: string, rows: number) => void;
+  /** When it aborts, pulling stops (see {@linkcode pullAll}). */
+  signal?: AbortSignal;
+}
+
+type Phase = "idle" | "held" | "pulling" | "closing" | "done";
+
+interface Puller {
+  readonly target: PullTarget;
+  phase: Phase;
+  /** Set once the resource function returned something iterable. */
+  iterator?: Iterator<unknown> | AsyncIterator<unknown>;
+  sync: boolean;
+  /** The yielded item, while `held`. */
+  held: unknown;
+  /** What settled while `pulling` or `closing`, not looked at yet. */
+  settled?: { step: IteratorResult<unknown> } | { data: unknown } | { error: unknown };
+  /** The in-flight promise (`pulling`, `closing`), to wait for on a failure. */
+  pending?: Promise<unknown>;
+}
+
+/** Sync steps between two looks at the clock. */
+const STEPS_PER_CLOCK_CHECK = 64;
+/**
+ * The longest run of sync steps while async pulls wait for the event loop, and while only a stop
+ * signal does. A turn costs a millisecond or two (a zero timeout: the cheaper ways of yielding,
+ * `setImmediate` or a `MessageChannel`, let neither timers nor sockets through).
+ */
+const SLICE_MS = 20;
+const SIGNAL_SLICE_MS = 100;
+
+function isSyncIterable(data: unknown): data is Iterable<unknown> {
+  return data !== null && typeof data === "object" && !(Symbol.asyncIterator in data) &&
+    !(data instanceof ReadableStream) && Symbol.iterator in data;
+}
+
+function isAsyncIterable(data: unknown): data is AsyncIterable<unknown> {
+  // A ReadableStream is an async iterable too; its iterator's return() cancels it.
+  return data !== null && typeof data === "object" && Symbol.asyncIterator in data;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function";
+}
+
+/**
+ * Pulls every target to its end and writes what they yield. Resolves `true` when `signal`
+ * aborted first: nothing more was pulled, every resource was closed (those at a yield have
+ * finished closing; a `next()` still in flight is not waited for) and the items they held were
+ * not written. Rejects with the first failure, after closing every resource and waiting for it.
+ */
+export async function pullAll(
+  targets: readonly PullTarget[],
+  options: PullOptions,
+): Promise<boolean> {
+  const loop = new PullLoop(options);
+  if (options.nextItemMode === "fifo") {
+    for (const target of targets) {
+      if (await loop.drive([target])) return true;
+    }
+    return false;
+  }
+  return await loop.drive(targets);
+}
+
+class PullLoop {
+  readonly #options: PullOptions;
+  readonly #all: Puller[] = [];
+  /** Sync pullers of the current drive, in declaration order. */
+  #sync: Puller[] = [];
+  /** Async pullers waiting for a slot to write their held item and ask again, oldest first. */
+  #slotQueue: Puller[] = [];
+  /** Pullers whose promise settled, in the order they settled. */
+  #settled: Puller[] = [];
+  /** Async `next()` calls (and resource functions' promises) in flight. */
+  #inFlight = 0;
+  /** Async closes in flight. */
+  #closing = 0;
+  /** Pullers of the current drive that are done. */
+  #done = 0;
+  /** A sync puller finished since the ring was last pruned. */
+  #syncDone = false;
+  #failure: { error: unknown } | undefined;
+  #wakeUp: (() => void) | undefined;
+  #sliceStart = performance.now();
+  #steps = 0;
+
+  constructor(options: PullOptions) {
+    this.#options = options;
+  }
+
+  get #stopped(): boolean {
+    return this.#options.signal?.aborted ?? false;
+  }
+
+  #wake = (): void => {
+    const wakeUp = this.#wakeUp;
+    this.#wakeUp = undefined;
+    wakeUp?.();
+  };
+
+  #sleep(): Promise<void> {
+    return new Promise((resolve) => (this.#wakeUp = resolve));
+  }
+
+  /** Gives timers and I/O a turn (a resolved promise would not). */
+  #yieldToEventLoop(): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, 0));
+  }
+
+  /** Pulls `targets` side by side until all are done; true when stopped by the signal. */
+  async drive(targets: readonly PullTarget[]): Promise<boolean> {
+    const signal = this.#options.signal;
+    signal?.addEventListener("abort", this.#wake);
+    try {
+      if (this.#stopped) return this.#stop();
+      const pullers = targets.map((target): Puller => ({
+        target,
+        phase: "idle",
+        sync: false,
+        held: undefined,
+      }));
+      this.#all.push(...pullers);
+      this.#sync = [];
+      this.#done = 0;
+      for (const puller of pullers) this.#open(puller);
+      await this.#loop(pullers);
+      return this.#stopped ? this.#stop() : false;
+    } catch (error) {
+      await this.#fail(error);
+      throw error;
+    } finally {
+      signal?.removeEventListener("abort", this.#wake);
+    }
+  }
+
+  async #loop(pullers: readonly Puller[]): Promise<void> {
+    const max = this.#options.maxParallelItems;
+    while (true) {
+      if (this.#failure) throw this.#failure.error;
+      if (this.#done === pullers.length) return;
+      if (this.#stopped) return;
+      let progressed = this.#takeSettled();
+      // Async resources: write what each holds and ask it again, oldest first, while slots last.
+      while (this.#slotQueue.length > 0 && this.#inFlight < max) {
+        const puller = this.#slotQueue.shift()!;
+        if (puller.phase === "held") {
+          if (this.#options.checkpoint?.due()) {
+            this.#slotQueue.unshift(puller);
+            await this.#checkpoint();
+            if (this.#failure || this.#stopped) break;
+            this.#slotQueue.shift();
+          }
+          this.#write(puller);
+        }
+        if (puller.phase === "idle") this.#ask(puller);
+        progressed = true;
+      }
+      // Sync resources: one item from each in turn.
+      for (const puller of this.#sync) {
+        if (puller.phase === "held") {
+          if (this.#options.checkpoint?.due()) {
+            await this.#checkpoint();
+            if (this.#failure || this.#stopped) break;
+          }
+          this.#write(puller);
+        }
+        if (puller.phase === "idle") this.#step(puller);
+        progressed = true;
+      }
+      if (this.#syncDone) {
+        this.#syncDone = false;
+        this.#sync = this.#sync.filter((puller) => puller.phase !== "done");
+      }
+      if (!progressed) await this.#sleep();
+      else if (this.#sync.length > 0 && this.#sliceOver()) await this.#yieldToEventLoop();
+    }
+  }
+
+  /** True when sync steps ran for a slice while something else waits for the event loop. */
+  #sliceOver(): boolean {
+    if (++this.#steps < STEPS_PER_CLOCK_CHECK) return false;
+    this.#steps = 0;
+    const waiting = this.#inFlight + this.#closing > 0;
+    if (!waiting && this.#options.signal === undefined) return false;
+    const now = performance.now();
+    if (now - this.#sliceStart < (waiting ? SLICE_MS : SIGNAL_SLICE_MS)) return false;
+    this.#sliceStart = now;
+    return true;
+  }
+
+  /** Calls the resource function and makes the puller ready for its first `next()`. */
+  #open(puller: Puller): void {
+    const { target } = puller;
+    const data = runInContext(target.context, () => target.open());
+    if (!isThenable(data)) return this.#startIterating(puller, data);
+    this.#await(puller, data, (data) => ({ data }));
+  }
+
+  #startIterating(puller: Puller, data: unknown): void {
+    const { target } = puller;
+    if (isSyncIterable(data)) {
+      puller.iterator = runInContext(target.context, () => data[Symbol.iterator]());
+      puller.sync = true;
+      puller.phase = "idle";
+      this.#sync.push(puller);
+    } else if (isAsyncIterable(data)) {
+      puller.iterator = runInContext(target.context, () => data[Symbol.asyncIterator]());
+      puller.phase = "idle";
+      this.#slotQueue.push(puller);
+    } else {
+      throw new ConfigurationError(
+        `Return an iterable, an async iterable or a ReadableStream from resource "${target.name}"`,
+      );
+    }
+  }
+
+  /** Waits for `promise` in the background; what it settles with is taken by the loop. */
+  #await(
+    puller: Puller,
+    promise: unknown,
+    wrap: (value: unknown) => NonNullable<Puller["settled"]>,
+  ): void {
+    puller.phase = "pulling";
+    this.#inFlight++;
+    puller.pending = Promise.resolve(promise).then(
+      (value) => this.#settle(puller, wrap(value)),
+      (error) => this.#settle(puller, { error }),
+    );
+  }
+
+  #settle(puller: Puller, settled: NonNullable<Puller["settled"]>): void {
+    this.#inFlight--;
+    if (puller.phase !== "pulling") return; // abandoned when the run stopped
+    puller.settled = settled;
+    this.#settled.push(puller);
+    this.#wake();
+  }
+
+  /** Moves what settled into the pullers' phases; true when anything did. */
+  #takeSettled(): boolean {
+    if (this.#settled.length === 0) return false;
+    const settled = this.#settled;
+    this.#settled = [];
+    for (const puller of settled) {
+      const result = puller.settled!;
+      puller.settled = undefined;
+      if ("error" in result) {
+        this.#failure ??= { error: result.error };
+        this.#finish(puller);
+      } else if ("data" in result) {
+        this.#startIterating(puller, result.data);
+      } else if (result.step.done) {
+        this.#finish(puller);
+      } else {
+        puller.held = result.step.value;
+        puller.phase = "held";
+        this.#slotQueue.push(puller);
+      }
+    }
+    return true;
+  }
+
+  #ask(puller: Puller): void {
+    const { target } = puller;
+    const iterator = puller.iterator!;
+    this.#await(puller, runInContext(target.context, () => iterator.next()), (step) => ({
+      step: step as IteratorResult<unknown>,
+    }));
+  }
+
+  #step(puller: Puller): void {
+    const { target } = puller;
+    const iterator = puller.iterator as Iterator<unknown>;
+    const step = runInContext(target.context, () => iterator.next());
+    if (step.done) {
+      this.#finish(puller);
+    } else {
+      puller.held = step.value;
+      puller.phase = "held";
+    }
+  }
+
+  #write(puller: Puller): void {
+    const { target } = puller;
+    const item = puller.held;
+    puller.held = undefined;
+    puller.phase = "idle";
+    const rows = target.write(item);
+    this.#options.afterItem?.(target.name, rows);
+    if (target.canClose) this.#close(puller);
+  }
+
+  /** Closes a resource that need not run to its end; its `finally` blocks run. */
+  #close(puller: Puller): void {
+    const { target } = puller;
+    const iterator = puller.iterator!;
+    if (puller.sync) {
+      runInContext(target.context, () => iterator.return?.());
+      this.#finish(puller);
+      return;
+    }
+    puller.phase = "closing";
+    this.#closing++;
+    puller.pending = Promise.resolve(runInContext(target.context, () => iterator.return?.()))
+      .then(
+        () => {},
+        (error) => void (this.#failure ??= { error }),
+      ).finally(() => {
+        this.#closing--;
+        if (puller.phase === "closing") this.#finish(puller);
+        this.#wake();
+      });
+  }
+
+  #finish(puller: Puller): void {
+    puller.phase = "done";
+    this.#done++;
+    if (puller.sync) this.#syncDone = true;
+    puller.target.finish();
+  }
+
+  /**
+   * Commits a checkpoint once no resource is between two yields: those in flight are waited for
+   * (what they yield is held, not written), nothing new is asked meanwhile.
+   */
+  async #checkpoint(): Promise<void> {
+    while (this.#inFlight + this.#closing > 0) {
+      await this.#sleep();
+      this.#takeSettled();
+      if (this.#failure || this.#stopped) return;
+    }
+    await this.#options.checkpoint!.commit();
+  }
+
+  /**
+   * The signal aborted: held items are dropped; resources at a yield are closed and waited for;
+   * a `next()` in flight is not waited for (its resource is closed when it settles).
+   */
+  async #stop(): Promise<boolean> {
+    const closes: Promise<unknown>[] = [];
+    for (const puller of this.#all) {
+      const { target } = puller;
+      const iterator = puller.iterator;
+      const phase = puller.phase;
+      puller.phase = "done";
+      puller.held = undefined;
+      target.finish(this.#options.signal?.reason);
+      if (phase === "done" || phase === "closing" || !iterator) continue;
+      const close = () => runInContext(target.context, () => iterator.return?.());
+      if (phase === "pulling") {
+        Promise.resolve().then(close).catch(() => {});
+      } else {
+        closes.push(Promise.resolve().then(close).catch(() => {}));
+      }
+    }
+    await Promise.all(closes);
+    return true;
+  }
+
+  /** A failure: every resource is closed, and every close (and pull in flight) waited for. */
+  async #fail(error: unknown): Promise<void> {
+    this.#failure ??= { error };
+    const waits: Promise<unknown>[] = [];
+    for (const puller of this.#all) {
+      const { target } = puller;
+      const iterator = puller.iterator;
+      const phase = puller.phase;
+      puller.phase = "done";
+      puller.held = undefined;
+      target.finish(this.#failure.error);
+      if (phase === "closing" || (phase === "pulling" && !iterator)) {
+        if (puller.pending) waits.push(puller.pending);
+        continue;
+      }
+      if (phase === "done" || !iterator) continue;
+      waits.push(
+        Promise.resolve().then(() => runInContext(target.context, () => iterator.return?.())),
+      );
+    }
+    await Promise.allSettled(waits);
+  }
+}
