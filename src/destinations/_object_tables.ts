@@ -142,6 +142,20 @@ export class ObjectTables implements DltTables {
       .map((entry) => this.#path(LOADS_TABLE, entry.name));
     const rows = (await readAll(names, (path) => this.#readJson(path)))
       .filter((row): row is Record<string, unknown> => row !== undefined) as unknown as LoadRow[];
+    if (rows.some((row) => typeof row.pipeline_name !== "string")) {
+      // Python dlt's rows name no pipeline: the state file a load wrote does.
+      const owners = new Map<string, string>();
+      for (const entry of await this.#bucket.list(this.#path(STATE_TABLE))) {
+        const parsed = entry.isDirectory ? undefined : parseStateName(entry.name);
+        if (parsed) owners.set(parsed[1], parsed[0]);
+      }
+      for (const row of rows) {
+        if (typeof row.pipeline_name !== "string") {
+          const owner = owners.get(row.load_id);
+          if (owner !== undefined) row.pipeline_name = owner;
+        }
+      }
+    }
     // Written order: commits by load id, each withdrawal after what it withdraws.
     return rows.sort((a, b) =>
       compareLoadIds(a.load_id, b.load_id) || a.status - b.status ||

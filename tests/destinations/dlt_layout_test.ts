@@ -230,6 +230,11 @@ Deno.test("a run continues a Python dlt state made on a clock ahead, and its loa
   };
   await write(world, `_dlt_pipeline_state/ahead__${ahead}__8b0f54e1.jsonl`, JSON.stringify(doc));
   await write(world, "init", '{"initial_version": 2, "current_version": 2}');
+  await write(
+    world,
+    `_dlt_loads/ahead__${ahead}.jsonl`,
+    JSON.stringify({ load_id: ahead, schema_name: "ahead", status: 0, inserted_at: "x" }),
+  );
   const items = dlt.resource(function* () {
     const state = dlt.current.resourceState<{ next?: number }>();
     yield { id: state.next ?? 0 };
@@ -245,6 +250,11 @@ Deno.test("a run continues a Python dlt state made on a clock ahead, and its loa
   assert.equal(ids.reduce((a, b) => (b > a ? b : a)), loadId);
   const again = await dltLayout(world, "ahead", "elsewhere").run(items);
   assert.equal(again.stateVersion, 7);
+  // Python's load names no pipeline in _dlt_loads; its state file does.
+  assert.deepEqual(
+    (await dltLayout(world, "ahead", "reader").loads()).map((load) => load.load_id),
+    [ahead, loadId, again.loadIds[0]],
+  );
   assert.deepEqual(
     dataOnly(await dltLayout(world, "ahead", "reader").dataset().table("items").toArray()),
     [{ id: 10 }, { id: 11 }],
