@@ -643,31 +643,42 @@ Deno.test("null entries of a page pass through", () => {
   assert.deepEqual(runOnce(incremental("created_at"), [page]).rows, page);
 });
 
-function boundaryState(hashes: string[]): Record<string, unknown> {
-  return {
+/** Runs rows c, d, e at the stored last value 3 against the stored `hashes`. */
+function atBoundary(hashes: string[]): { rows: Row[]; stored: string[] } {
+  const state = {
     incremental: {
       created_at: { initial_value: null, last_value: 3, unique_hashes: hashes, start_value: 2 },
     },
   };
-}
-
-Deno.test("legacy 20-character hashes dedupe their rows and the set stays legacy at that value", () => {
-  const state = boundaryState([hashOf("c", "legacy"), hashOf("d", "legacy")]);
   const { rows } = runOnce(incremental("created_at"), [[
     { created_at: 3, id: "c" },
     { created_at: 3, id: "d" },
     { created_at: 3, id: "e" },
   ]], { state, primaryKey: "id" });
+  return { rows, stored: [...(slotOf(state, "created_at") as Row).unique_hashes as string[]] };
+}
+
+Deno.test("legacy 20-character hashes dedupe their rows and the set stays legacy at that value", () => {
+  const { rows, stored } = atBoundary([hashOf("c", "legacy"), hashOf("d", "legacy")]);
   assert.deepEqual(rows, [{ created_at: 3, id: "e" }]);
   // As dlt 1.31 keeps it: a set holding a legacy hash is extended in the legacy format.
   assert.deepEqual(
-    [...(slotOf(state, "created_at") as Row).unique_hashes as string[]].sort(),
+    stored.sort(),
     [hashOf("c", "legacy"), hashOf("d", "legacy"), hashOf("e", "legacy")].sort(),
   );
 });
 
 Deno.test("a legacy set is replaced by 12-character hashes once the last value moves", () => {
-  const state = boundaryState([hashOf("c", "legacy")]);
+  const state = {
+    incremental: {
+      created_at: {
+        initial_value: null,
+        last_value: 3,
+        unique_hashes: [hashOf("c", "legacy")],
+        start_value: 2,
+      },
+    },
+  };
   const { rows } = runOnce(incremental("created_at"), [[
     { created_at: 3, id: "c" },
     { created_at: 4, id: "f" },
@@ -678,25 +689,12 @@ Deno.test("a legacy set is replaced by 12-character hashes once the last value m
 });
 
 Deno.test("12-character hashes written by dlt 1.29+ dedupe their rows", () => {
-  const state = boundaryState([hashOf("c"), hashOf("d")]);
-  const { rows } = runOnce(incremental("created_at"), [[
-    { created_at: 3, id: "c" },
-    { created_at: 3, id: "d" },
-    { created_at: 3, id: "e" },
-  ]], { state, primaryKey: "id" });
+  const { rows, stored } = atBoundary([hashOf("c"), hashOf("d")]);
   assert.deepEqual(rows, [{ created_at: 3, id: "e" }]);
-  assert.deepEqual(
-    [...(slotOf(state, "created_at") as Row).unique_hashes as string[]].sort(),
-    [hashOf("c"), hashOf("d"), hashOf("e")].sort(),
-  );
+  assert.deepEqual(stored.sort(), [hashOf("c"), hashOf("d"), hashOf("e")].sort());
 });
 
 Deno.test("a set holding hashes of both lengths recognises rows in either", () => {
-  const state = boundaryState([hashOf("c"), hashOf("d", "legacy")]);
-  const { rows } = runOnce(incremental("created_at"), [[
-    { created_at: 3, id: "c" },
-    { created_at: 3, id: "d" },
-    { created_at: 3, id: "e" },
-  ]], { state, primaryKey: "id" });
+  const { rows } = atBoundary([hashOf("c"), hashOf("d", "legacy")]);
   assert.deepEqual(rows, [{ created_at: 3, id: "e" }]);
 });

@@ -38,22 +38,24 @@ Deno.test({
   assert.equal(decoded.decimal, "\uF02612.50");
 });
 
+/** Tagged values as this library and Python dlt write them. */
+const STORED = [
+  "\uF0272024-01-02T03:04:05.678Z", // a Date, as this library writes it
+  "\uF0272024-01-02T03:04:05.123456789Z", // a Temporal.Instant, as this library writes it
+  "\uF0272024-01-02T03:04:05.123456+02:00", // datetime.isoformat() in Python dlt
+  "\uF0272024-01-02T03:04:05+00:00",
+  "\uF0272024-01-02T03:04:05.123456",
+  "\uF0272024-01-02T03:04:05",
+  "\uF0272024-01-02T03:04:05.25",
+  "\uF0282024-01-02",
+];
+
 Deno.test({
   name: "decodeTyped() then encodeTyped() gives back the same strings with Temporal",
   ignore: !hasTemporal,
 }, () => {
-  const stored = [
-    "\uF0272024-01-02T03:04:05.678Z", // a Date, as this library writes it
-    "\uF0272024-01-02T03:04:05.123456789Z", // a Temporal.Instant, as this library writes it
-    "\uF0272024-01-02T03:04:05.123456+02:00", // datetime.isoformat() in Python dlt
-    "\uF0272024-01-02T03:04:05+00:00",
-    "\uF0272024-01-02T03:04:05.123456",
-    "\uF0272024-01-02T03:04:05",
-    "\uF0272024-01-02T03:04:05.25",
-    "\uF0282024-01-02",
-  ];
-  const decoded = decodeTyped(stored) as unknown[];
-  assert.deepEqual(encodeTyped(decoded), stored);
+  const decoded = decodeTyped(STORED) as unknown[];
+  assert.deepEqual(encodeTyped(decoded), STORED);
   assert.ok(decoded[0] instanceof Date);
   assert.ok(decoded[1] instanceof Temporal.Instant);
   assert.ok(decoded[5] instanceof Temporal.PlainDateTime);
@@ -101,17 +103,8 @@ Deno.test("decodeTyped() without Temporal reads finer datetimes, naive ones and 
 });
 
 Deno.test("decodeTyped() then encodeTyped() gives back the same strings without Temporal", async () => {
-  const stored = [
-    "\uF0272024-01-02T03:04:05.678Z", // a Date, as this library writes it
-    "\uF0272024-01-02T03:04:05.123456789Z", // a Temporal.Instant, as this library writes it
-    "\uF0272024-01-02T03:04:05.123456+02:00", // datetime.isoformat() in Python dlt
-    "\uF0272024-01-02T03:04:05.123456",
-    "\uF0272024-01-02T03:04:05",
-    "\uF0272024-01-02T03:04:05.25",
-    "\uF0282024-01-02",
-  ];
   await withoutTemporal(() => {
-    assert.deepEqual(encodeTyped(decodeTyped(stored)), stored);
+    assert.deepEqual(encodeTyped(decodeTyped(STORED)), STORED);
   });
 });
 
