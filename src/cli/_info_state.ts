@@ -7,6 +7,7 @@
 import type { Pipeline, StateVersion } from "../pipeline/pipeline.ts";
 import type { PipelineState } from "../state/state_document.ts";
 import type { LoadRow } from "../destinations/dlt_tables.ts";
+import type { DatasetLayout } from "../destinations/layout.ts";
 import { describeOrigin, redactUrl } from "../config/mod.ts";
 import { type CommandContext, integer, positional, stringOption } from "./_context.ts";
 import type { DirOrigin } from "./_open.ts";
@@ -57,22 +58,32 @@ function sourcesSummary(state: PipelineState): Record<string, Record<string, str
   return out;
 }
 
-/** Loads, state versions and the newest committed version, read from the destination. */
+/** Loads, state versions, the newest committed version and the layout, from the destination. */
 async function destinationFacts(p: Pipeline): Promise<{
   loads: LoadRow[];
   history: StateVersion[];
+  layout: DatasetLayout | null;
 }> {
-  if (!p.destination) return { loads: [], history: [] };
-  const [loads, history] = await Promise.all([p.loads(), p.stateHistory()]);
-  return { loads, history };
+  if (!p.destination) return { loads: [], history: [], layout: null };
+  const [loads, history, layout] = await Promise.all([
+    p.loads(),
+    p.stateHistory(),
+    p.dataset().layout(),
+  ]);
+  return { loads, history, layout };
 }
+
+const LAYOUTS: Record<DatasetLayout, string> = {
+  append: "this library's: JSONL tables appended at the dataset root",
+  dlt: "Python dlt's: one file per load; Python dlt restores from it",
+};
 
 /** `pipeline <name> info`. */
 export async function infoCommand(ctx: CommandContext): Promise<void> {
   const opened = ctx.open();
   const p = opened.pipeline;
   const state = p.state;
-  const { loads, history } = await destinationFacts(p);
+  const { loads, history, layout } = await destinationFacts(p);
   const pending = await p.pendingPackages();
   const versionOfLoad = new Map(history.map((v) => [v.loadId, v.version]));
   const shown = integer(ctx, stringOption(ctx, "loads"), "--loads") ?? 5;
@@ -98,6 +109,7 @@ export async function infoCommand(ctx: CommandContext): Promise<void> {
       : null,
     datasetName: p.datasetName,
     datasetNameFrom: originText(opened.origins.datasetName),
+    layout,
     stateVersion: state._state_version,
     versionHash: state._version_hash ?? null,
     destinationStateVersion: newest?.version ?? null,
@@ -121,6 +133,7 @@ export async function infoCommand(ctx: CommandContext): Promise<void> {
       p.destination ? `(${info.destination!.from})` : "",
     ],
     ["dataset", p.datasetName, `(${info.datasetNameFrom})`],
+    ...(layout ? [["layout", layout, `(${LAYOUTS[layout]})`]] : []),
     [
       "state",
       `version ${state._state_version} (local); ${

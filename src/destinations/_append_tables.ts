@@ -36,6 +36,7 @@ function line(row: object): Uint8Array {
 /** The append layout of one dataset. */
 export class AppendTables implements DltTables {
   readonly layout = "append" as const;
+  readonly marksDir = undefined;
   readonly #bucket: Bucket;
   readonly #dataset: string;
   readonly #versions: StateVersions;

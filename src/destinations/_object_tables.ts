@@ -9,6 +9,11 @@
  *   state);
  * - `_dlt_schemas/<schema>/<version>__<hex>.json` — this library's schemas (a folder of its own:
  *   Python dlt's `_dlt_version/` holds schemas in dlt's format);
+ * - `_dlt_version/<schema>__<load_id>__<hex>.jsonl` — each new schema version also in dlt's
+ *   format, laid over the newest one there (`_dlt_schema.ts`), for Python dlt to restore;
+ * - `_dlt_marks/<table>/<load_id>.reset`, `….keys.jsonl` — the markers of a table's loads (a
+ *   replace's start, a merge load's keys), out of the table's folder, whose every file Python
+ *   dlt reads as rows;
  * - `init` — written once, as dlt writes it.
  *
  * The newest state is the newest commit point (`state_versions.ts`), unless Python dlt wrote a
@@ -34,8 +39,10 @@ import type { CommittedStateRow, DltTables } from "./layout.ts";
 import type { Schema, TableSchema } from "./schema.ts";
 import { ownValue } from "../state/own_keys.ts";
 import type { StateVersionRecord, StateVersions } from "./state_versions.ts";
+import { dltVersionFile, tableFromDlt, toDltSchema } from "./_dlt_schema.ts";
 
 const SCHEMAS_DIR = "_dlt_schemas";
+const MARKS_DIR = "_dlt_marks";
 const REVERTED = "__reverted";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -65,7 +72,10 @@ function parseLoadName(name: string): { loadId: string; reverted: boolean } | un
   return { loadId: stem.slice(cut + 2), reverted };
 }
 
-/** `[pipeline, load_id]` of a state file name, split as dlt splits it (from the right). */
+/**
+ * `[name, load_id]` of a state or schema file name (`<name>__<load_id>__<hex>.jsonl`), split as
+ * dlt splits it (from the right).
+ */
 function parseStateName(name: string): [string, string] | undefined {
   if (!name.endsWith(".jsonl")) return undefined;
   const parts = name.slice(0, -".jsonl".length).split("__");
@@ -86,6 +96,7 @@ async function readAll<T>(paths: string[], read: (path: string) => Promise<T>): 
 /** The dlt layout of one dataset. */
 export class ObjectTables implements DltTables {
   readonly layout = "dlt" as const;
+  readonly marksDir = MARKS_DIR;
   readonly #bucket: Bucket;
   readonly #dataset: string;
   readonly #versions: StateVersions;
@@ -131,6 +142,20 @@ export class ObjectTables implements DltTables {
       .map((entry) => this.#path(LOADS_TABLE, entry.name));
     const rows = (await readAll(names, (path) => this.#readJson(path)))
       .filter((row): row is Record<string, unknown> => row !== undefined) as unknown as LoadRow[];
+    if (rows.some((row) => typeof row.pipeline_name !== "string")) {
+      // Python dlt's rows name no pipeline: the state file a load wrote does.
+      const owners = new Map<string, string>();
+      for (const entry of await this.#bucket.list(this.#path(STATE_TABLE))) {
+        const parsed = entry.isDirectory ? undefined : parseStateName(entry.name);
+        if (parsed) owners.set(parsed[1], parsed[0]);
+      }
+      for (const row of rows) {
+        if (typeof row.pipeline_name !== "string") {
+          const owner = owners.get(row.load_id);
+          if (owner !== undefined) row.pipeline_name = owner;
+        }
+      }
+    }
     // Written order: commits by load id, each withdrawal after what it withdraws.
     return rows.sort((a, b) =>
       compareLoadIds(a.load_id, b.load_id) || a.status - b.status ||
@@ -165,13 +190,53 @@ export class ObjectTables implements DltTables {
     this.#initWritten = true;
   }
 
-  async writeSchemas(schemas: readonly Schema[]): Promise<void> {
+  async writeSchemas(schemas: readonly Schema[], loadId: string): Promise<void> {
     for (const schema of schemas) {
       await this.#bucket.write(
         this.#path(SCHEMAS_DIR, schema.name, schemaFileName(schema)),
         encoder.encode(JSON.stringify(schema) + "\n"),
       );
+      const base = (await this.#newestDltSchemas(schema.name)).get(schema.name);
+      const stored = toDltSchema(schema, base);
+      if (!stored) continue; // dlt's newest one says it all already
+      // As dlt names them, with the load id where dlt puts the time: newer than the state's.
+      await this.#bucket.write(
+        this.#path(
+          VERSION_TABLE,
+          `${schema.name}__${loadId}__${hashHex(stored.version_hash as string)}.jsonl`,
+        ),
+        encoder.encode(JSON.stringify(dltVersionFile(stored, new Date()))),
+      );
     }
+  }
+
+  /**
+   * The newest schema in dlt's format of each name (of `name` only, when given), as dlt picks
+   * it: the greatest time part of the file name, compared as text.
+   */
+  async #newestDltSchemas(name?: string): Promise<Map<string, Record<string, unknown>>> {
+    const newest = new Map<string, { time: string; file: string }>();
+    const entries = await this.#bucket.list(
+      this.#path(VERSION_TABLE),
+      name === undefined ? {} : { prefix: `${name}__` },
+    );
+    for (const entry of entries) {
+      const parsed = entry.isDirectory ? undefined : parseStateName(entry.name);
+      if (!parsed || (name !== undefined && parsed[0] !== name)) continue;
+      const known = newest.get(parsed[0]);
+      if (!known || parsed[1] > known.time) {
+        newest.set(parsed[0], { time: parsed[1], file: entry.name });
+      }
+    }
+    const schemas = new Map<string, Record<string, unknown>>();
+    for (const [schemaName, { file }] of newest) {
+      const row = await this.#readJson(this.#path(VERSION_TABLE, file));
+      try {
+        const stored = typeof row?.schema === "string" ? JSON.parse(row.schema) : undefined;
+        if (stored !== null && typeof stored === "object") schemas.set(schemaName, stored);
+      } catch { /* not a schema: as if absent */ }
+    }
+    return schemas;
   }
 
   async newestSchema(name: string, file?: string): Promise<Schema | undefined> {
@@ -192,6 +257,11 @@ export class ObjectTables implements DltTables {
     for (const dir of await this.#bucket.list(this.#path(SCHEMAS_DIR))) {
       if (!dir.isDirectory) continue;
       const table = ownValue((await this.newestSchema(dir.name))?.tables, name);
+      if (table) return table;
+    }
+    // A table only Python dlt loaded: its schema says how to read it.
+    for (const stored of (await this.#newestDltSchemas()).values()) {
+      const table = tableFromDlt(stored, name);
       if (table) return table;
     }
     return undefined;

@@ -8,6 +8,7 @@
 import { validateName } from "../storage/names.ts";
 import { LOADS_TABLE, STATE_TABLE, VERSION_TABLE } from "./dlt_tables.ts";
 import type { DatasetStore } from "./dataset_store.ts";
+import type { DatasetLayout } from "./layout.ts";
 import { type StoredRow, tableRows } from "./_table_rows.ts";
 
 export type { StoredRow } from "./_table_rows.ts";
@@ -54,6 +55,28 @@ export class Dataset {
   /** The names of the data tables that have committed rows or are in a schema. */
   async tableNames(): Promise<string[]> {
     return (await this.#store.tableNames()).sort();
+  }
+
+  /**
+   * The layout of the dataset: the one its files have (`"dlt"` where Python dlt's
+   * `_dlt_pipeline_state/` or `init` is found), else the one a first load gives it.
+   *
+   * @example Which layout a dataset has
+   * ```ts
+   * import * as dlt from "../../mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const p = dlt.pipeline({
+   *   pipelineName: "shop",
+   *   pipelinesDir: `${dir}/pipelines`,
+   *   destination: dlt.destinations.filesystem({ bucketUrl: `${dir}/data`, layout: "dlt" }),
+   * });
+   * await p.run([{ id: 1 }], { tableName: "orders" });
+   * console.log(await p.dataset().layout()); // dlt
+   * ```
+   */
+  async layout(): Promise<DatasetLayout> {
+    return await this.#store.layout();
   }
 }
 

@@ -41,7 +41,10 @@ export interface CommittedState {
   row: StateRow;
 }
 
-/** A committed table file: `<table>/<loadId>.<n>.jsonl`. */
+/**
+ * A committed table file: `<table>/<loadId>.<n>.jsonl`, or Python dlt's
+ * `<table>/<loadId>.<file id>.jsonl.gz` (a hex file id, gzipped).
+ */
 export interface TableFile {
   /** The load that wrote it. */
   loadId: string;
@@ -51,7 +54,9 @@ export interface TableFile {
   path: string;
 }
 
-const TABLE_FILE = /^(.+)\.(\d+)\.jsonl$/;
+const TABLE_FILE = /^(.+)\.(\d+|[0-9a-f]+)\.jsonl(?:\.gz)?$/;
+/** Every table file of a load, this library's and Python dlt's, with the markers of a load. */
+const LOAD_FILE = /^(.+?)\.(?:\d+\.jsonl|[0-9a-f]+\.jsonl(?:\.gz)?|keys\.jsonl|reset)$/;
 const RESET_MARKER = /^(.+)\.reset$/;
 
 /** One dataset (`<bucket>/<datasetName>/`) of a bucket. */
@@ -253,7 +258,7 @@ export class DatasetStore {
     for (const table of pkg.tables) {
       const dir = validateName("table", table.name);
       if (table.reset) {
-        await this.bucket.write(this.path(dir, `${pkg.loadId}.reset`), new Uint8Array(0));
+        await this.writeResetMarker(dir, pkg.loadId);
         onStep(`reset_marker:${table.name}`);
       }
       const superseded = table.supersededLines ?? [];
@@ -274,7 +279,7 @@ export class DatasetStore {
         onStep(`table_file:${table.name}:${index}`);
       }
       if (table.openKeys) {
-        const target = this.path(dir, `${pkg.loadId}.keys.jsonl`);
+        const target = `${await this.#markDir(dir)}/${pkg.loadId}.keys.jsonl`;
         if (table.keysLocalPath && this.bucket.writeFromLocalFile) {
           await this.bucket.writeFromLocalFile(target, table.keysLocalPath);
         } else await this.bucket.write(target, await table.openKeys());
@@ -318,12 +323,29 @@ export class DatasetStore {
    * free space. Readers never depend on this (a crash before it changes nothing they see).
    */
   async deleteFilesBefore(table: string, loadId: string): Promise<void> {
-    for (const entry of await this.bucket.list(this.path(table))) {
-      const id = /^(.+?)\.(?:\d+\.jsonl|keys\.jsonl|reset)$/.exec(entry.name)?.[1];
-      if (!entry.isDirectory && id !== undefined && compareLoadIds(id, loadId) < 0) {
-        await this.bucket.delete(this.path(table, entry.name));
+    for (const dir of new Set([this.path(table), await this.#markDir(table)])) {
+      for (const entry of await this.bucket.list(dir)) {
+        const id = LOAD_FILE.exec(entry.name)?.[1];
+        if (!entry.isDirectory && id !== undefined && compareLoadIds(id, loadId) < 0) {
+          await this.bucket.delete(`${dir}/${entry.name}`);
+        }
       }
     }
+  }
+
+  /**
+   * The folder of the markers of `table`'s loads (`<loadId>.reset`, `<loadId>.keys.jsonl`): the
+   * table's own in the append layout; in the dlt layout one of its own, since Python dlt reads
+   * every file in a table's folder as rows.
+   */
+  async #markDir(table: string): Promise<string> {
+    const marks = (await this.#layoutTables()).marksDir;
+    return marks === undefined ? this.path(table) : this.path(marks, table);
+  }
+
+  /** Writes the marker that starts `table` over at load `loadId` (visible once it commits). */
+  async writeResetMarker(table: string, loadId: string): Promise<void> {
+    await this.bucket.write(`${await this.#markDir(table)}/${loadId}.reset`, new Uint8Array(0));
   }
 
   /** How many committed loads a reader of `table` goes through (since its newest reset). */
@@ -407,7 +429,11 @@ export class DatasetStore {
 
   /** The distinct merge keys a load wrote to `table` (its keys file), or `undefined` without one. */
   async mergeKeys(table: string, loadId: string): Promise<string[] | undefined> {
-    const bytes = await this.bucket.read(this.path(table, `${loadId}.keys.jsonl`));
+    const name = `${loadId}.keys.jsonl`;
+    const dir = await this.#markDir(table);
+    // Before the dlt layout had a folder for markers, they were in the table's.
+    const bytes = await this.bucket.read(`${dir}/${name}`) ??
+      (dir === this.path(table) ? undefined : await this.bucket.read(this.path(table, name)));
     if (!bytes) return undefined;
     return new TextDecoder().decode(bytes).split("\n").filter((key) => key.length > 0);
   }
@@ -422,14 +448,17 @@ export class DatasetStore {
   ): Promise<TableFile[]> {
     const files: TableFile[] = [];
     let resetAt = "";
-    for (const entry of await this.bucket.list(this.path(table))) {
+    const markDir = await this.#markDir(table);
+    const entries = await this.bucket.list(this.path(table));
+    if (markDir !== this.path(table)) entries.push(...await this.bucket.list(markDir));
+    for (const entry of entries) {
       if (entry.isDirectory) continue;
       const match = TABLE_FILE.exec(entry.name);
       if (match) {
         if (committed.has(match[1])) {
           files.push({
             loadId: match[1],
-            index: Number(match[2]),
+            index: /^\d+$/.test(match[2]) ? Number(match[2]) : Number.parseInt(match[2], 16),
             path: this.path(table, entry.name),
           });
         }

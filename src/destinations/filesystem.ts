@@ -43,7 +43,9 @@ export interface FilesystemDestinationOptions {
   /**
    * Where the library's own tables go in a new dataset: `"append"` (JSONL files appended at the
    * dataset root, DESIGN.md §4) or `"dlt"` (Python dlt's layout, one file per load; Python dlt
-   * restores from it). An existing dataset keeps the layout it has.
+   * restores from it, and this library from Python dlt's). An existing dataset keeps the layout
+   * it has: one with `_dlt_pipeline_state/` or `init` (as Python dlt writes it) is in the dlt
+   * layout.
    * @default "append" for a local folder, "dlt" for object storage
    */
   layout?: DatasetLayout;

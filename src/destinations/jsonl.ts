@@ -128,14 +128,24 @@ export async function* readRowsBackward<T = Record<string, unknown>>(
   }
 }
 
-/** Streams the rows of a bucket file from first to last; a missing file yields nothing. */
+/**
+ * Streams the rows of a bucket file from first to last; a missing file yields nothing. A file
+ * whose name ends in `.gz` (Python dlt compresses its table files) is gunzipped on the way.
+ */
 export async function* readRowsForward<T = Record<string, unknown>>(
   bucket: Bucket,
   path: string,
   options: { skipInvalid?: boolean } = {},
 ): AsyncGenerator<T> {
-  const stream = await bucket.readStream(path);
+  let stream = await bucket.readStream(path);
   if (!stream) return;
+  if (path.endsWith(".gz")) {
+    const gunzip = new DecompressionStream("gzip") as unknown as TransformStream<
+      Uint8Array,
+      Uint8Array
+    >;
+    stream = stream.pipeThrough(gunzip);
+  }
   yield* stream.pipeThrough(
     new JsonlParseStream<T>({ skipInvalid: options.skipInvalid, source: `${bucket.url}/${path}` }),
   );

@@ -44,6 +44,11 @@ export interface CommittedStateRow {
 export interface DltTables {
   /** Which layout. */
   readonly layout: DatasetLayout;
+  /**
+   * The folder (under the dataset) of the load markers of tables, `<marksDir>/<table>/`;
+   * `undefined`: they are in the table's own folder.
+   */
+  readonly marksDir: string | undefined;
   /** The ids of the committed (and not withdrawn) loads. */
   committedLoadIds(): Promise<Set<string>>;
   /** Every `_dlt_loads` row, in the order written (withdrawals included). */

@@ -4,8 +4,14 @@
  * skips the rows it already loaded. Hashing is lazy: rows are remembered and hashed at the end of
  * the page, and only while they are still at the boundary.
  *
+ * Formats follow dlt 1.29 and later (`_row_hash.ts`): a stored set with a 20-character (legacy)
+ * hash is checked and extended in the legacy format, so that whichever tool wrote it, the next
+ * run of either finds its rows; a set started when the last value moves is in the short format.
+ * A stored row is recognised in each format the set holds.
+ *
  * @module
  */
+import { HASH_LENGTH, type HashFormat } from "./_row_hash.ts";
 
 type Row = Record<string, unknown>;
 
@@ -18,7 +24,11 @@ export class BoundaryHashes {
   /** The row a fast-path advance left to start the boundary with (see {@linkcode settle}). */
   #deferred: Row | undefined;
   readonly #cap: number;
-  readonly #hash: (row: Row) => string;
+  readonly #hashIn: (row: Row, format: HashFormat) => string;
+  /** The formats of the stored hashes (what {@linkcode seenBefore} computes). */
+  readonly #startFormats: readonly HashFormat[];
+  /** The format of the hashes of this run's boundary rows. */
+  #format: HashFormat;
   #changed = false;
   #capped = false;
   #capWarned = false;
@@ -27,10 +37,24 @@ export class BoundaryHashes {
    * Reads the hashes `stored` in the slot. With `enabled` false (no deduplication) the run's
    * boundary stays empty; the stored hashes are still known to {@linkcode seenBefore}.
    */
-  constructor(stored: unknown, enabled: boolean, cap: number, hash: (row: Row) => string) {
+  constructor(
+    stored: unknown,
+    enabled: boolean,
+    cap: number,
+    hash: (row: Row, format: HashFormat) => string,
+  ) {
     this.#start = new Set(Array.isArray(stored) ? stored as string[] : []);
     this.#cap = cap;
-    this.#hash = hash;
+    this.#hashIn = hash;
+    let legacy = false;
+    let short = false;
+    for (const hash of this.#start) {
+      if (typeof hash === "string" && hash.length === HASH_LENGTH.legacy) legacy = true;
+      else short = true;
+    }
+    this.#startFormats = legacy ? (short ? ["legacy", "short"] : ["legacy"]) : ["short"];
+    // As dlt: a set holding a legacy hash stays legacy until the last value moves.
+    this.#format = legacy ? "legacy" : "short";
     if (!enabled) return;
     for (const stored of this.#start) {
       if (this.#boundary.size >= cap) {
@@ -44,12 +68,21 @@ export class BoundaryHashes {
 
   /** True when the hash of `row` was stored by the previous run: it was loaded already. */
   seenBefore(row: Row): boolean {
-    return this.#start.size > 0 && this.#start.has(this.#hash(row));
+    if (this.#start.size === 0) return false;
+    for (const format of this.#startFormats) {
+      if (this.#start.has(this.#hashIn(row, format))) return true;
+    }
+    return false;
+  }
+
+  #hash(row: Row): string {
+    return this.#hashIn(row, this.#format);
   }
 
   /** The last value moved to the value of `row`: the boundary starts over with it alone. */
   restart(row: Row): void {
     if (this.#boundary.size > 0) this.#boundary.clear();
+    this.#format = "short";
     this.#changed = true;
     if (this.#cap > 0) {
       this.#pending[0] = row;

@@ -106,7 +106,7 @@ export class BoundIncremental<T = unknown> implements IncrementalFilter<T> {
       slot.unique_hashes,
       dedup,
       options.maxBoundaryHashes,
-      (row) => rowHash(row, dedupKey, resourceName, cursorPath),
+      (row, format) => rowHash(row, dedupKey, resourceName, cursorPath, format),
     );
     this.#filter = new RowFilter(options, {
       resourceName,

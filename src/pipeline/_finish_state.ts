@@ -28,7 +28,11 @@ export function finishState(env: PipelineEnv, state: PipelineState, run: Finishe
   for (const name of run.sourceNames) names.add(name);
   state.schema_names = [...names].sort();
   state.default_schema_name ??= run.sourceNames[0] ?? null;
-  state.destination_type = env.destination?.destinationType ?? null;
+  // dlt's type name ("dlt.destinations.filesystem"): Python dlt warns on another, and a state
+  // continued in turns by both would change it back and forth.
+  state.destination_type = env.destination
+    ? `dlt.destinations.${env.destination.destinationType}`
+    : null;
   state.destination_name = env.destination?.destinationName ?? null;
 }
 

@@ -14,6 +14,7 @@ import type { PipelineEnv } from "./_env.ts";
 import { explainPermission } from "./_permissions.ts";
 import { discardUnfinishedPackages, listPendingPackages } from "./load_package.ts";
 import { saveSchemas } from "./working_dir.ts";
+import { noteLoadId } from "./_load_id.ts";
 
 /** The local state as read from `state.json`, with the damage found, if any. */
 export interface LocalStateReading {
@@ -74,6 +75,8 @@ export async function syncState(
   await store.checkUsable();
   const committed = await store.newestCommitted(env.pipelineName);
   const remoteRow = committed?.row;
+  // The next load must sort after it, whatever clock (or Python dlt) made it.
+  if (remoteRow) noteLoadId(remoteRow._dlt_load_id);
   if (local && !force && !(await isBacked(env, local, remoteRow?.version ?? 0))) {
     env.logger.warn(
       `The local state of pipeline "${env.pipelineName}" (version ${local._state_version}) was sent with a load that is neither committed in the destination nor pending in "${env.workingDir}" (deleted?); continuing from the destination's committed state instead, so those rows are extracted again`,

@@ -132,18 +132,29 @@ function encodeValue(value: unknown, path: string, parents: Set<object>): JsonVa
 
 const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
 
-/** A tagged datetime: a `Date` when milliseconds hold it, else a finer type (see decodeTyped). */
+/**
+ * A tagged datetime: a `Date` when milliseconds hold it, else a finer type (see decodeTyped); in
+ * each case only when it encodes back to the same text. Text another writer formatted its own way
+ * (Python dlt's `+00:00` and microseconds) becomes an `IsoDateTime`, which keeps it: the state
+ * then hashes as its writer hashed it, and a restored state is not a new version.
+ */
 function decodeDateTime(body: string): unknown {
   const zoned = OFFSET.test(body);
   if (zoned && (/\.(\d+)/.exec(body)?.[1] ?? "").length <= 3) {
     const date = new Date(body);
-    return Number.isNaN(date.getTime()) ? undefined : date;
+    if (!Number.isNaN(date.getTime()) && date.toISOString() === body) return date;
   }
   const temporal = temporalApi();
   if (temporal !== undefined) {
-    return zoned ? temporal.Instant.from(body) : temporal.PlainDateTime.from(body);
+    if (zoned) {
+      const instant = temporal.Instant.from(body);
+      if (instant.toString({ fractionalSecondDigits: 9 }) === body) return instant;
+    } else {
+      const local = temporal.PlainDateTime.from(body);
+      if (local.toString() === body) return local;
+    }
   }
-  // Without Temporal the text itself, written back as it came; a bare date stays tagged text.
+  // The text itself, written back as it came; a bare date stays tagged text.
   const value = new IsoDateTime(body);
   return value.kind === "date" ? undefined : value;
 }
@@ -178,8 +189,10 @@ function decodeString(value: string): unknown {
  * Reverses {@linkcode encodeTyped}: tagged strings become `Date` (an instant that milliseconds
  * hold), `Temporal.Instant` (a finer instant), `Temporal.PlainDateTime` (no offset),
  * `Temporal.PlainDate` or `Uint8Array`. Where the runtime has no `Temporal` (Deno 2.5), the
- * three Temporal cases become {@linkcode IsoDateTime}, which keeps the exact text, so encoding the
- * result gives the same strings again. Returns a new structure.
+ * three Temporal cases become {@linkcode IsoDateTime}, which keeps the exact text; so do
+ * datetimes in a form {@linkcode encodeTyped} does not write (Python dlt's
+ * `2024-01-01T10:00:00.000050+00:00`). Encoding the result gives the same strings again.
+ * Returns a new structure.
  */
 export function decodeTyped(value: unknown): unknown {
   if (typeof value === "string") return decodeString(value);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import * as dlt from "../../mod.ts";
 import { CliWorld, day } from "./_helpers.ts";
 
 /** A world where the pipeline ran twice: issues 1..3, then 1..6 (cursor at day 6). */
@@ -37,6 +38,7 @@ Deno.test("info shows the working dir, destination, dataset, state versions, res
     from: "working dir record",
   });
   assert.equal(info.datasetName, "github_data");
+  assert.equal(info.layout, "append");
   assert.equal(info.stateVersion, 2);
   assert.equal(info.destinationStateVersion, 2);
   assert.equal(info.inSync, true);
@@ -61,6 +63,23 @@ Deno.test("info shows the working dir, destination, dataset, state versions, res
     human.stdout,
     new RegExp(`^  ${world.loadIds[1].replace(".", "\\.")}\\s+\\S+\\s+v2$`, "m"),
   );
+});
+
+Deno.test("info names the layout it finds: Python dlt's where the dataset has it", async () => {
+  await using world = await CliWorld.create();
+  const pipeline = dlt.pipeline({
+    pipelineName: "gh",
+    pipelinesDir: world.pipelinesDir,
+    datasetName: world.dataset,
+    destination: dlt.destinations.filesystem({ bucketUrl: world.bucketDir, layout: "dlt" }),
+  });
+  await pipeline.run([{ id: 1 }], { tableName: "issues" });
+  // The working dir records where the dataset is, not its layout: info finds it there.
+  const info = await world.cliJson(["gh", "info"]);
+  assert.equal(info.layout, "dlt");
+  const human = await world.cli(["gh", "info"]);
+  assert.equal(human.code, 0);
+  assert.match(human.stdout, /^ {2}layout\s+dlt\s+\(Python dlt's: one file per load/m);
 });
 
 Deno.test("state prints the decoded state, one resource, or one path", async () => {

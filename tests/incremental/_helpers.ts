@@ -54,9 +54,9 @@ export function slotOf(state: Record<string, unknown>, cursorPath: string): unkn
   return (state.incremental as Record<string, unknown> | undefined)?.[cursorPath];
 }
 
-/** dlt's dedup hash of a key value or row. */
-export function hashOf(value: unknown): string {
-  return digest128(canonicalJson(value));
+/** dlt's dedup hash of a key value or row: dlt 1.31's short format, or the legacy one. */
+export function hashOf(value: unknown, format: "short" | "legacy" = "short"): string {
+  return digest128(canonicalJson(value, format), format);
 }
 
 /** Runs `fn`, expects it to throw an instance of `type`, and returns the error. */

@@ -150,7 +150,7 @@ Deno.test("a composite primary key hashes the list of key values", () => {
   assert.deepEqual(hashes, [
     hashOf(["BBB", "DE"]),
     hashOf(["CCC", "US"]),
-    "jDuQWGaYv78FC5gqISs+",
+    "jDuQWGaYv78F", // dlt 1.31's digest_dedup_value(["AAA", "DE"])
     hashOf(["CCC", "DE"]),
     hashOf(["DDD", "DE"]),
   ]);
@@ -641,4 +641,60 @@ Deno.test("filterRow() filters one row as a page of its own", () => {
 Deno.test("null entries of a page pass through", () => {
   const page = [null, { created_at: 1 }] as unknown as Row[];
   assert.deepEqual(runOnce(incremental("created_at"), [page]).rows, page);
+});
+
+/** Runs rows c, d, e at the stored last value 3 against the stored `hashes`. */
+function atBoundary(hashes: string[]): { rows: Row[]; stored: string[] } {
+  const state = {
+    incremental: {
+      created_at: { initial_value: null, last_value: 3, unique_hashes: hashes, start_value: 2 },
+    },
+  };
+  const { rows } = runOnce(incremental("created_at"), [[
+    { created_at: 3, id: "c" },
+    { created_at: 3, id: "d" },
+    { created_at: 3, id: "e" },
+  ]], { state, primaryKey: "id" });
+  return { rows, stored: [...(slotOf(state, "created_at") as Row).unique_hashes as string[]] };
+}
+
+Deno.test("legacy 20-character hashes dedupe their rows and the set stays legacy at that value", () => {
+  const { rows, stored } = atBoundary([hashOf("c", "legacy"), hashOf("d", "legacy")]);
+  assert.deepEqual(rows, [{ created_at: 3, id: "e" }]);
+  // As dlt 1.31 keeps it: a set holding a legacy hash is extended in the legacy format.
+  assert.deepEqual(
+    stored.sort(),
+    [hashOf("c", "legacy"), hashOf("d", "legacy"), hashOf("e", "legacy")].sort(),
+  );
+});
+
+Deno.test("a legacy set is replaced by 12-character hashes once the last value moves", () => {
+  const state = {
+    incremental: {
+      created_at: {
+        initial_value: null,
+        last_value: 3,
+        unique_hashes: [hashOf("c", "legacy")],
+        start_value: 2,
+      },
+    },
+  };
+  const { rows } = runOnce(incremental("created_at"), [[
+    { created_at: 3, id: "c" },
+    { created_at: 4, id: "f" },
+  ]], { state, primaryKey: "id" });
+  assert.deepEqual(rows, [{ created_at: 4, id: "f" }]);
+  assert.deepEqual((slotOf(state, "created_at") as Row).unique_hashes, [hashOf("f")]);
+  assert.equal(hashOf("f").length, 12);
+});
+
+Deno.test("12-character hashes written by dlt 1.29+ dedupe their rows", () => {
+  const { rows, stored } = atBoundary([hashOf("c"), hashOf("d")]);
+  assert.deepEqual(rows, [{ created_at: 3, id: "e" }]);
+  assert.deepEqual(stored.sort(), [hashOf("c"), hashOf("d"), hashOf("e")].sort());
+});
+
+Deno.test("a set holding hashes of both lengths recognises rows in either", () => {
+  const { rows } = atBoundary([hashOf("c"), hashOf("d", "legacy")]);
+  assert.deepEqual(rows, [{ created_at: 3, id: "e" }]);
 });
