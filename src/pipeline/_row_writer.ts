@@ -6,7 +6,8 @@
  */
 import { ConfigurationError, InvalidRowError } from "../errors.ts";
 import { validateName } from "../storage/names.ts";
-import { ensureTable, type Schema, TableObserver } from "../destinations/schema.ts";
+import { ensureTable, type Schema } from "../destinations/schema.ts";
+import { TableObserver } from "../destinations/table_observer.ts";
 import type { BoundIncremental } from "../incremental/incremental.ts";
 import type { Resource, Row } from "./resource.ts";
 import type { TableSink } from "./load_package.ts";

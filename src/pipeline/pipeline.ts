@@ -32,6 +32,7 @@ import { createProgressReporter } from "./progress.ts";
 import type { CommitResult, PendingPackageInfo, StateVersion } from "./results.ts";
 import { describeStopReason } from "./load_info.ts";
 import { prepareRun, resolveExtractSettings } from "./run_options.ts";
+import { countProgress, reportDone, reportFailedStop } from "./_run_report.ts";
 import { RunLoads } from "./run_loads.ts";
 import { freshState, syncForRun } from "./sync.ts";
 import { readPipelineRecord, readSchemas, recordWorkingDir } from "./working_dir.ts";
@@ -205,31 +206,14 @@ export class Pipeline {
         if (options.checkpointEvery) installCheckpoints(env, run, options.checkpointEvery, loads);
         env.report({ stage: "extract", message: "extracting" });
         const outcome = await extractSources(env, run, sources).catch((error) => {
-          if (options.signal?.aborted && error?.cause === options.signal.reason) {
-            env.report({
-              stage: "stopped",
-              message: `stopped by the signal (${
-                describeStopReason(options.signal.reason)
-              }) with no checkpoints: nothing of this run is committed`,
-            });
-          }
+          reportFailedStop(env, options.signal, error);
           throw error;
         });
         // 5. Commit the extract (commit.ts), then 6. load it (load.ts): when the signal stopped
         // the run, this is its last checkpoint.
         await loads.commitAndLoad(run.pkg, run.state);
         const stop = outcome.stopped ? describeStopReason(outcome.reason) : undefined;
-        const info = loads.info(run.state._state_version, stop);
-        const summary =
-          `${info.totalRows} row(s) in ${info.loadIds.length} load(s), state version ${info.stateVersion}`;
-        env.report(
-          stop === undefined ? { stage: "done", message: summary, rows: info.totalRows } : {
-            stage: "stopped",
-            message: `stopped by the signal (${stop}): committed ${summary}`,
-            rows: info.totalRows,
-          },
-        );
-        return info;
+        return reportDone(env, loads.info(run.state._state_version, stop));
       });
       // 7. The lock is released, whatever happened.
     } catch (error) {
@@ -331,20 +315,6 @@ export class Pipeline {
       (store) => edits.revertLoads(this.#env, store, loadIds, schemaName),
     );
   }
-}
-
-/** Reports extract progress every thousand rows (only with a progress option). */
-function countProgress(env: PipelineEnv, run: { afterItem?: (r: string, n: number) => void }) {
-  let rows = 0;
-  const byResource = new Map<string, number>();
-  run.afterItem = (resource, n) => {
-    rows += n;
-    const resourceRows = (byResource.get(resource) ?? 0) + n;
-    byResource.set(resource, resourceRows);
-    if (rows % 1000 < n) {
-      env.report({ stage: "extract", message: `${rows} rows`, resource, rows, resourceRows });
-    }
-  };
 }
 
 /**

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { InvalidRowError } from "../../src/errors.ts";
-import {
-  bumpSchemaVersion,
-  ensureTable,
-  newSchema,
-  TableObserver,
-} from "../../src/destinations/schema.ts";
+import { bumpSchemaVersion, ensureTable, newSchema } from "../../src/destinations/schema.ts";
+import { TableObserver } from "../../src/destinations/table_observer.ts";
 import { IsoDateTime } from "../../src/state/iso_date_time.ts";
 import { withoutTemporal } from "../helpers/temporal.ts";
 
