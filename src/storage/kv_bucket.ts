@@ -419,9 +419,16 @@ export class KvBucket implements Bucket {
         result = await this.#store.commit("write", build);
       } catch (error) {
         // Unknown whether it was applied (a remote database's answer was lost): read it back.
-        const now = asFile((await this.#store.get(target.key)).value);
-        if (now?.id !== upload.id) throw error;
+        const now = await this.#store.get(target.key);
         for (const folder of target.folders) this.#folders.delete(folder.path);
+        if (asFile(now.value)?.id !== upload.id) {
+          // Another caller's file is there: this one lost the claim, whatever became of it.
+          if (onlyIfAbsent && now.versionstamp !== null) {
+            await this.#store.discard(upload);
+            return false;
+          }
+          throw error;
+        }
         result = { ok: true, versionstamp: "" };
       }
       if (result.ok) {

@@ -306,3 +306,53 @@ kvTest(
     assert.throws(() => new KvBucket(kv, { listBatchSize: 1001 }), RangeError);
   },
 );
+
+/**
+ * `kv`, whose first commit throws, after committing (`"applied"`) or instead (`"lost"`), once
+ * `meanwhile` (another caller's write) is done.
+ */
+function answerLostOnce(
+  kv: Deno.Kv,
+  how: "applied" | "lost",
+  meanwhile: () => Promise<unknown> = async () => {},
+): Deno.Kv {
+  let armed = true;
+  return new Proxy(kv, {
+    get(target, key) {
+      if (key !== "atomic") return Reflect.get(target, key).bind(target);
+      return () => {
+        const op = target.atomic();
+        const commit = op.commit.bind(op);
+        op.commit = async () => {
+          if (!armed) return await commit();
+          armed = false;
+          await meanwhile();
+          if (how === "applied") await commit();
+          throw new TypeError("error sending request: connection reset");
+        };
+        return op;
+      };
+    },
+  });
+}
+
+kvTest(
+  "KvBucket.createIfAbsent() after an answer that was lost tells its own write from another's",
+  async () => {
+    await withBucket(async (_bucket, temp) => {
+      const open = (how: "applied" | "lost", meanwhile?: () => Promise<unknown>) =>
+        new KvBucket(answerLostOnce(temp.kv, how, meanwhile));
+      const text = async (path: string) =>
+        new TextDecoder().decode(await new KvBucket(temp.kv).read(path));
+      assert.equal(await open("applied").createIfAbsent("c/a", bytes("mine")), true);
+      assert.equal(await text("c/a"), "mine");
+      const theirs = () => new KvBucket(temp.kv).createIfAbsent("c/b", bytes("theirs"));
+      assert.equal(await open("lost", theirs).createIfAbsent("c/b", bytes("mine")), false);
+      assert.equal(await text("c/b"), "theirs");
+      await assert.rejects(
+        open("lost").createIfAbsent("c/none", bytes("mine")),
+        /connection reset/,
+      );
+    });
+  },
+);
