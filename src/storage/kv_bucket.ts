@@ -4,14 +4,21 @@
  * account anywhere else. It only uses the `Deno.Kv` it is given and never opens one: importing
  * it needs no `--unstable-kv`.
  *
+ * The keys, under the bucket's prefix `P` (the schema, with the values, is written in
+ * `_kv_keys.ts`):
+ *
+ * - `[...P, "n", folder, name]`: a node, one entry of a folder (`""` is the root): a folder, a
+ *   small file's bytes, or the version id and chunk count of a larger file;
+ * - `[...P, "c", id, i]`: chunk `i` of version `id`;
+ * - `[...P, "g", id]`: the garbage record of a version being uploaded or replaced.
+ *
  * How the promises of the interface are kept within Deno KV's limits (values of at most 64 KiB;
  * atomic operations of at most 800 KiB, 1000 mutations and 100 checks; keys of at most 2 KiB):
  *
  * - **Files are split into 64 KiB chunks** under a version id of their own, and a file's node
- *   points at its version (the key schema is in `_kv_keys.ts`). Files of at most 4 KiB live in
- *   their node. A file of up to 11 chunks is written in one atomic operation; a larger one is
- *   staged, 11 chunks per operation, under a garbage record, then made visible by one small
- *   operation that points the node at it. A reader reads the node, then the chunks of the version
+ *   points at its version. Files of at most 4 KiB live in their node. A file of up to 11
+ *   chunks is written in one atomic operation; a larger one is staged, 11 chunks per operation,
+ *   under a garbage record, then made visible by one small operation that points the node at it. A reader reads the node, then the chunks of the version
  *   it names, so it sees the old file or the new one; a replaced version's chunks are removed
  *   after the switch, and a reader that finds them gone reads the node again (a stream that had
  *   already sent bytes of the old version fails instead of mixing).
