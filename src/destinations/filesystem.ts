@@ -28,7 +28,9 @@ import type { DatasetLayout } from "./layout.ts";
 export interface FilesystemDestinationOptions {
   /**
    * A local folder path or `file://` URL (created on first load), or an S3-compatible bucket,
-   * `s3://bucket/prefix` (AWS S3, Cloudflare R2, MinIO, Tigris, … through `credentials`).
+   * `s3://bucket/prefix` (AWS S3, Cloudflare R2, MinIO, Tigris, … through `credentials`). A
+   * `kv://` URL names a Deno KV bucket passed as `bucket` (`kvDestination` of
+   * `@loadstate/dlt/kv` passes both).
    */
   bucketUrl: string;
   /** An explicit destination name, recorded in state as `destination_name`. @default null */
@@ -49,7 +51,10 @@ export interface FilesystemDestinationOptions {
    * @default "append" for a local folder, "dlt" for object storage
    */
   layout?: DatasetLayout;
-  /** A bucket implementation to use instead of the one `bucketUrl` names (another storage). */
+  /**
+   * A bucket implementation to use instead of the one `bucketUrl` names (another storage, such
+   * as a `KvBucket` of `@loadstate/dlt/kv`); `bucketUrl` then only names it.
+   */
   bucket?: Bucket;
 }
 
@@ -119,6 +124,12 @@ export class FilesystemDestination {
       });
       this.bucket = bucket;
       this.location = bucket.url;
+    } else if (/^kv:\/\//i.test(options.bucketUrl)) {
+      throw new ConfigurationError(
+        `Pass the destination of a Deno KV database, kvDestination(await Deno.openKv()) from @loadstate/dlt/kv, instead of bucketUrl ${
+          JSON.stringify(options.bucketUrl)
+        } alone: a kv:// URL only names a bucket that is given too`,
+      );
     } else {
       const local = new LocalBucket(options.bucketUrl);
       this.bucket = local;

@@ -50,3 +50,20 @@ Deno.test("DLT_TEST_KILL_AT in a user's environment does nothing to the library"
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout.trim(), '{"items":2}');
 });
+
+Deno.test("mod.ts never loads the Deno KV code: only the kv.ts entry point does", async () => {
+  const info = async (entry: string) => {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", new URL(`../../${entry}`, import.meta.url).pathname],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    const graph = JSON.parse(new TextDecoder().decode(output.stdout));
+    return (graph.modules as { specifier: string }[]).map((m) => m.specifier);
+  };
+  const kvModules = (specifiers: string[]) =>
+    specifiers.filter((s) => /\/_?kv_[a-z]+\.ts$/.test(s));
+  assert.deepEqual(kvModules(await info("mod.ts")), []);
+  assert.equal(kvModules(await info("kv.ts")).length, 3);
+});

@@ -8,18 +8,40 @@ export interface ChildResult {
   stderr: string;
 }
 
+/** How a fixture is run, beyond its arguments and environment. */
+export interface FixtureOptions {
+  /** Flags for `deno run` besides `-A` (`--unstable-kv` for a KV fixture). */
+  denoFlags?: string[];
+}
+
+function fixtureCommand(
+  fixture: string,
+  args: string[],
+  env: Record<string, string>,
+  options: FixtureOptions,
+): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      ...(options.denoFlags ?? []),
+      new URL(`../fixtures/${fixture}.ts`, import.meta.url).pathname,
+      ...args,
+    ],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
 /** Runs `tests/fixtures/<fixture>.ts` with `args` and extra `env`. */
 export async function runFixture(
   fixture: string,
   args: string[],
   env: Record<string, string> = {},
+  options: FixtureOptions = {},
 ): Promise<ChildResult> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(`../fixtures/${fixture}.ts`, import.meta.url).pathname, ...args],
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const output = await fixtureCommand(fixture, args, env, options).output();
   return {
     code: output.code,
     signal: output.signal,
@@ -33,11 +55,7 @@ export function spawnFixture(
   fixture: string,
   args: string[],
   env: Record<string, string> = {},
+  options: FixtureOptions = {},
 ): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(`../fixtures/${fixture}.ts`, import.meta.url).pathname, ...args],
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  return fixtureCommand(fixture, args, env, options).spawn();
 }

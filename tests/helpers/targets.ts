@@ -1,9 +1,11 @@
 /**
- * Where a test's pipeline loads to: a local folder (in either layout) or a bucket of the moto S3
- * server, with what a child process needs to reach it.
+ * Where a test's pipeline loads to: a local folder (in either layout), a bucket of the moto S3
+ * server or a Deno KV database file, with what a child process needs to reach it.
  */
 import * as dlt from "../../mod.ts";
+import { kvDestination } from "../../kv.ts";
 import { MOTO_CREDENTIALS, type MotoServer } from "./moto.ts";
+import type { TempKv } from "./kv.ts";
 
 /** A destination for tests, in this process and in children. */
 export interface Target {
@@ -13,8 +15,10 @@ export interface Target {
   bucketUrl: string;
   /** The layout asked for a new dataset. */
   layout?: dlt.DatasetLayout;
-  /** Environment a child process needs (the S3 credentials and endpoint). */
+  /** Environment a child process needs (the S3 credentials and endpoint, the KV file). */
   env: Record<string, string>;
+  /** Flags a child process needs besides `-A` (`--unstable-kv`). */
+  denoFlags?: string[];
   /** A destination object for this process. */
   destination(): dlt.FilesystemDestination;
 }
@@ -52,5 +56,20 @@ export async function s3Target(moto: MotoServer): Promise<Target> {
           regionName: "us-east-1",
         },
       }),
+  };
+}
+
+/**
+ * A Deno KV database file (`tests/fixtures/run_pipeline.ts` opens `DLT_TEST_KV_PATH` for a
+ * `kv://` bucket URL). Every `destination()` is a bucket object of its own, as on another
+ * instance of a Deploy app.
+ */
+export function kvTarget(temp: TempKv): Target {
+  return {
+    label: "Deno KV (local file)",
+    bucketUrl: "kv://dlt",
+    env: { DLT_TEST_KV_PATH: temp.path },
+    denoFlags: ["--unstable-kv"],
+    destination: () => kvDestination(temp.kv),
   };
 }

@@ -236,6 +236,11 @@ for (
       () => dlt.destinations.filesystem({ bucketUrl: "./d", layout: "dlt2" as never }),
       /layout to "append" or "dlt"/,
     ],
+    [
+      "a kv:// bucketUrl without its bucket",
+      () => dlt.destinations.filesystem({ bucketUrl: "kv://dlt" }),
+      /kvDestination\(await Deno.openKv\(\)\)/,
+    ],
   ] as const
 ) {
   Deno.test(`a wrong option fails where it is given, naming it: ${label}`, () => {

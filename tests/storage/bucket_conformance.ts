@@ -24,6 +24,8 @@ export interface BucketConformanceOptions {
   largeWriteBytes: number;
   /** How many files the listing-across-pages test writes (more than one listing page). */
   manyEntries?: number;
+  /** Registers the tests as ignored (the implementation cannot run in this process). */
+  ignore?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -86,13 +88,17 @@ export function bucketConformance(
   options: BucketConformanceOptions,
 ): void {
   const test = (name: string, fn: (bucket: Bucket) => Promise<void>) => {
-    Deno.test(`${label}${name}`, async () => {
-      const opened = await open();
-      try {
-        await fn(opened.bucket);
-      } finally {
-        await opened.dispose?.();
-      }
+    Deno.test({
+      name: `${label}${name}`,
+      ignore: options.ignore,
+      fn: async () => {
+        const opened = await open();
+        try {
+          await fn(opened.bucket);
+        } finally {
+          await opened.dispose?.();
+        }
+      },
     });
   };
 
