@@ -84,10 +84,14 @@ export class LocalApi implements AsyncDisposable {
   }
 }
 
-/** Where the example writes: `$EXAMPLE_DIR`, else `./example_output/<name>`. */
-export function exampleDir(name: string): string {
+/**
+ * Where the example writes: `$EXAMPLE_DIR`, else `./example_output/<name>`. Emptied first, so each
+ * run of an example tells its whole story from nothing, unless `keep` (an example about what one
+ * run leaves to the next).
+ */
+export function exampleDir(name: string, options: { keep?: boolean } = {}): string {
   const dir = `${Deno.env.get("EXAMPLE_DIR") ?? "./example_output"}/${name}`;
-  // Each run of an example tells its whole story: it starts from nothing, not from the last run.
+  if (options.keep) return dir;
   try {
     Deno.removeSync(dir, { recursive: true });
   } catch (error) {

@@ -18,7 +18,7 @@ import { type ApiItem, exampleDir, LocalApi } from "./_local_api.ts";
 
 // On Deploy, Deno.openKv() opens the app's database; here, a file of the example's folder.
 const onDeploy = Deno.env.get("DENO_DEPLOY") === "true";
-const dir = exampleDir("deploy_kv_cron");
+const dir = exampleDir("deploy_kv_cron", { keep: true }); // each tick continues the last
 if (!onDeploy) await Deno.mkdir(dir, { recursive: true });
 const kv = await Deno.openKv(onDeploy ? undefined : `${dir}/kv.sqlite3`);
 

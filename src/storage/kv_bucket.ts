@@ -40,7 +40,8 @@
  * @module
  */
 import type { Bucket, BucketEntry, BucketListOptions } from "./bucket.ts";
-import { bucketPathSegments, compareNames } from "./bucket.ts";
+import { compareNames } from "./bucket.ts";
+import { kvTarget, type Target } from "./_kv_paths.ts";
 import { ConfigurationError, StorageError, StorageUnavailableError } from "../errors.ts";
 import { backoffDelay, sleep } from "./_backoff.ts";
 import {
@@ -64,8 +65,6 @@ import {
   isFolder,
   keyBytes,
   KvKeys,
-  MAX_DEPTH,
-  MAX_KEY_BYTES,
   MAX_PREFIX_BYTES,
   prefixUrl,
 } from "./_kv_keys.ts";
@@ -104,15 +103,6 @@ export interface KvBucketOptions {
    * @default 500
    */
   listBatchSize?: number;
-}
-
-/** A validated path and the keys a write of it touches. */
-interface Target {
-  path: string;
-  /** The node of the file. */
-  key: Deno.KvKey;
-  /** The folders above it, outermost first: their paths and nodes. */
-  folders: { path: string; key: Deno.KvKey }[];
 }
 
 /**
@@ -174,34 +164,7 @@ export class KvBucket implements Bucket {
   }
 
   #target(path: string): Target {
-    const segments = bucketPathSegments(path);
-    if (!path.isWellFormed()) {
-      throw new TypeError(
-        `Use a bucket path of well-formed Unicode: ${
-          JSON.stringify(path)
-        } has a lone surrogate, which a Deno KV key cannot hold`,
-      );
-    }
-    if (segments.length > MAX_DEPTH) {
-      throw new RangeError(
-        `Use a path of at most ${MAX_DEPTH} segments in "${this.url}": "${path}" has ${segments.length}`,
-      );
-    }
-    const name = segments.pop()!;
-    const key = this.#keys.node(segments.join("/"), name);
-    const size = keyBytes(key);
-    if (size > MAX_KEY_BYTES) {
-      throw new RangeError(
-        `Use a shorter path in "${this.url}": "${
-          path.slice(0, 80)
-        }…" takes ${size} bytes as a Deno KV key (the prefix included), and a key holds at most ${MAX_KEY_BYTES}`,
-      );
-    }
-    const folders = segments.map((segment, i) => ({
-      path: segments.slice(0, i + 1).join("/"),
-      key: this.#keys.node(segments.slice(0, i).join("/"), segment),
-    }));
-    return { path, key, folders };
+    return kvTarget(this.#keys, this.url, path);
   }
 
   async #node(path: string): Promise<FileNode | undefined> {
