@@ -175,10 +175,14 @@ function kindOf(column: ColumnSchema | undefined): Kind {
   }
 }
 
+/** Set by {@linkcode isPlainJson} when it meets an object inside an array. */
+let objectInArray = false;
+
 /**
  * True when a nested value is made of plain objects, arrays, strings, booleans, null and finite
  * numbers only, at most 64 levels deep. Anything else (a Date, a class instance, `undefined`, …)
- * answers false, and {@linkcode checkJson} then decides, with the path in its error.
+ * answers false, and {@linkcode checkJson} then decides, with the path in its error. Sets
+ * `objectInArray` when an array holds an object.
  */
 function isPlainJson(value: object, depth: number): boolean {
   if (depth > 64) return false;
@@ -193,7 +197,9 @@ function isPlainJson(value: object, depth: number): boolean {
           if (Number.isFinite(item)) continue;
           return false;
         case "object":
-          if (item === null || isPlainJson(item, depth + 1)) continue;
+          if (item === null) continue;
+          objectInArray = true;
+          if (isPlainJson(item, depth + 1)) continue;
           return false;
         default:
           return false;
@@ -231,6 +237,13 @@ export class TableObserver {
   #columns: (ColumnSchema | undefined)[] = [];
   /** Their kinds, for the checks the fast path makes inline. */
   #kinds = new Uint8Array(0);
+  /**
+   * Since `observePage` began: a row was empty, held a value not known to be plain JSON, or
+   * (after the first row) had other keys than the row before.
+   */
+  #unusual = false;
+  /** `observePage` is past its first row. */
+  #inPage = false;
 
   /** Observes `table`, calling `onChange` whenever the table schema changes. */
   constructor(table: TableSchema, onChange: () => void) {
@@ -288,10 +301,42 @@ export class TableObserver {
       this.#check(i - 1, value, key);
     }
     if (i !== keys.length) this.#observeSlowly(row);
+    else if (i === 0) this.#unusual = true;
+  }
+
+  /**
+   * Observes every row of a page (see {@linkcode TableObserver.observe}) and returns the text
+   * that separates two rows in `JSON.stringify(rows)` and occurs nowhere else, when there is
+   * one: `},{"<first key>":`. That holds when every row has the same keys in the same order (the
+   * first one not empty and not starting with `,`, `}`, `]` or `:`) and no array in any row
+   * holds an object. Then `},{` followed by `"` can only be two objects side by side in an
+   * array, which is the page itself; or the end of a string (whose content `},{` may be), but
+   * then its closing quote is followed by one of `,}]:`, never by the first key's text. A `"`
+   * inside a string is always escaped. `undefined` otherwise: the page is serialised row by row.
+   */
+  observePage(rows: readonly Record<string, unknown>[]): string | undefined {
+    objectInArray = false;
+    this.#unusual = false;
+    this.#inPage = false;
+    for (let i = 0; i < rows.length; i++) {
+      this.observe(rows[i]);
+      this.#inPage = true;
+    }
+    this.#inPage = false;
+    if (objectInArray || this.#unusual || this.#keys.length === 0) return undefined;
+    const key = JSON.stringify(this.#keys[0]);
+    if (key.length === 2 || ",}]:".includes(key[1])) return undefined;
+    return `},{${key}:`;
+  }
+
+  /** Marks the page unusual unless `value` is a scalar or plain JSON (arrays are looked into). */
+  #notePlain(value: unknown): void {
+    if (typeof value === "object" && value !== null && !isPlainJson(value, 0)) this.#unusual = true;
   }
 
   /** The full check of the value at position `index` of the last row's keys. */
   #check(index: number, value: unknown, key: string): void {
+    this.#notePlain(value);
     const column = this.#columns[index]!;
     this.#checkColumn(column, value, key);
     this.#kinds[index] = kindOf(column); // a conflict may have widened the column
@@ -309,6 +354,7 @@ export class TableObserver {
 
   /** Looks every column up by name, adds new ones, and remembers this row's key order. */
   #observeSlowly(row: Record<string, unknown>): void {
+    if (this.#inPage) this.#unusual = true;
     const columns = this.#table.columns;
     const keys: string[] = [];
     const seen: (ColumnSchema | undefined)[] = [];
@@ -316,6 +362,7 @@ export class TableObserver {
       const value = row[key];
       let column = ownValue(columns, key);
       keys.push(key);
+      this.#notePlain(value);
       if (value !== null && value !== undefined) {
         if (column !== undefined) this.#checkColumn(column, value, key);
         else {
@@ -329,6 +376,7 @@ export class TableObserver {
       }
       seen.push(column);
     }
+    if (keys.length === 0) this.#unusual = true;
     this.#keys = keys;
     this.#columns = seen;
     this.#kinds = Uint8Array.from(seen, kindOf);

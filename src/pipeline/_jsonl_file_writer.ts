@@ -49,24 +49,19 @@ export class JsonlFileWriter {
   }
 
   /**
-   * Adds one row: the JSON of an object (`json`, ending in `}`) with more members appended
-   * without parsing it again: `json` minus its `}`, then `members` (`,"key":"value",…,"key":"` —
-   * it starts with a comma and ends inside a string), then `end`: the rest of that string, `"}`
-   * and a newline. `end` must not need escaping in JSON.
+   * Adds one row: `head` is the JSON of an object without its closing `}`, `members` more
+   * members (`,"key":"value",…,"key":"` — starting with a comma unless the object is empty, and
+   * ending inside a string), `end` the rest of that string, `"}` and a newline. Nothing is
+   * parsed or escaped here.
    */
-  writeRow(json: string, members: string, end: string): void {
+  writeRow(head: string, members: string, end: string): void {
     const parts = this.#parts;
     let count = this.#count;
-    if (json.length > 2) {
-      parts[count++] = json.slice(0, -1);
-      parts[count++] = members;
-    } else {
-      parts[count++] = "{"; // an empty object: no comma
-      parts[count++] = members.slice(1);
-    }
+    parts[count++] = head;
+    parts[count++] = members;
     parts[count++] = end;
     this.#count = count;
-    this.#chars += json.length + members.length + end.length - 1;
+    this.#chars += head.length + members.length + end.length;
     this.lines++;
     if (this.#chars > CHUNK_CHARS) this.#flush();
   }

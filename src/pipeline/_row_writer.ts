@@ -82,6 +82,12 @@ export class ResourceExtractor {
   readonly #sourceName: string;
   readonly #idPrefix = randomPrefix();
   #rowCounter = 0;
+  /** `#rowCounter % 1296`. */
+  #low = 0;
+  /** `#members` with the `_dlt_id` digits of `#rowCounter` above its last two. */
+  #idMembers = "";
+  /** Where each row of a page ends (reused). */
+  #ends = new Int32Array(1024);
   #pkg: ExtractPackage | undefined;
   /**
    * `,"_dlt_load_id":"<loadId>","_dlt_id":"<id prefix>`, appended to every row's JSON (the
@@ -124,6 +130,7 @@ export class ResourceExtractor {
     this.#tables.clear();
     this.#staticEntry = undefined;
     this.#members = `,"_dlt_load_id":${JSON.stringify(pkg.loadId)},"_dlt_id":"${this.#idPrefix}`;
+    this.#idMembers = this.#membersAt(this.#rowCounter);
   }
 
   #table(name: string): TableEntry {
@@ -171,45 +178,100 @@ export class ResourceExtractor {
 
   /**
    * Writes rows already known to be rows (plain objects): each is observed by its table's
-   * schema, serialised once, and written with its `_dlt_load_id` and `_dlt_id`.
+   * schema, serialised once, and written with its `_dlt_load_id` and `_dlt_id`. The rows of a
+   * page bound for one table are serialised together, as one array (faster than row by row),
+   * and the text is cut into rows where the observer vouches that only row boundaries look like
+   * `},{"<first key>":`.
    */
   #writeRows(rows: readonly Row[]): void {
     if (rows.length === 0) return;
     if (this.#run.pkg !== this.#pkg) this.#syncPackage();
-    const fixed = this.#staticTable === undefined
-      ? undefined
-      : this.#staticEntry ?? this.#table(this.#staticTable);
+    if (this.#staticTable === undefined) return this.#writeEach(rows, undefined, false);
+    const entry = this.#staticEntry ?? this.#table(this.#staticTable);
+    if (rows.length === 1) return this.#writeEach(rows, entry, false);
+    const cut = entry.observer.observePage(rows);
+    if (cut !== undefined) {
+      let page: string | undefined;
+      try {
+        page = JSON.stringify(rows);
+      } catch {
+        page = undefined; // row by row, for the error that names the table
+      }
+      if (page !== undefined && this.#writeSplit(page, cut, rows, entry)) return;
+    }
+    this.#writeEach(rows, entry, true);
+  }
+
+  /** Writes `rows` one by one (observed first unless `observed`). */
+  #writeEach(rows: readonly Row[], fixed: TableEntry | undefined, observed: boolean): void {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      const { sink, observer, keyOf } = fixed ?? this.#entryOf(row);
+      if (!observed) observer.observe(row);
+      let json: string;
+      try {
+        json = JSON.stringify(row);
+      } catch (error) {
+        throw new InvalidRowError(observer.table.name, (error as Error).message);
+      }
+      // A row's own toJSON (not enumerable, so not seen by the schema) may turn it into anything.
+      if (json.charCodeAt(0) !== 123 || json.charCodeAt(json.length - 1) !== 125) {
+        throw new InvalidRowError(
+          observer.table.name,
+          `a row that serialises to ${json.slice(0, 40)}, not a JSON object (a toJSON method?)`,
+        );
+      }
+      if (json.length > 2) this.#emit(sink, json.slice(0, -1), keyOf?.(row));
+      else this.#emit(sink, "{", keyOf?.(row), true); // an empty object: no comma
+    }
+  }
+
+  /**
+   * Writes the rows of `page`, the JSON array of `rows`, cut where `cut` (`},{"<first key>":`,
+   * see `TableObserver.observePage`) occurs. False, and nothing written, unless it occurs exactly
+   * once between each two rows.
+   */
+  #writeSplit(page: string, cut: string, rows: readonly Row[], entry: TableEntry): boolean {
+    const count = rows.length;
+    const ends = this.#ends.length >= count ? this.#ends : (this.#ends = new Int32Array(count));
+    let from = 1;
+    for (let i = 0; i < count - 1; i++) {
+      const at = page.indexOf(cut, from);
+      if (at < 0) return false;
+      ends[i] = at;
+      from = at + 2;
+    }
+    if (
+      page.indexOf(cut, from) >= 0 || page.charCodeAt(1) !== 123 ||
+      page.charCodeAt(page.length - 2) !== 125
+    ) return false;
+    ends[count - 1] = page.length - 2;
+    const { sink, keyOf } = entry;
+    let start = 1;
+    for (let i = 0; i < count; i++) {
+      const end = ends[i];
+      this.#emit(sink, page.slice(start, end), keyOf?.(rows[i]));
+      start = end + 2;
+    }
+    return true;
+  }
+
+  /** Writes one row's JSON without its closing brace, with the `_dlt_*` members. */
+  #emit(sink: TableSink, head: string, key: string | undefined, empty = false): void {
     // A row's id is the prefix and its counter in base 36: the members carry the prefix and the
     // counter's digits above the last two, which change once every 1296 rows.
-    let counter = this.#rowCounter;
-    let low = counter % 1296;
-    let members = this.#membersAt(counter);
-    try {
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i];
-        const { sink, observer, keyOf } = fixed ?? this.#entryOf(row);
-        observer.observe(row);
-        let json: string;
-        try {
-          json = JSON.stringify(row);
-        } catch (error) {
-          throw new InvalidRowError(observer.table.name, (error as Error).message);
-        }
-        sink.writeRow(
-          json,
-          members,
-          counter < 1296 ? ENDS[low] : ENDS_2[low],
-          keyOf?.(row),
-        );
-        counter++;
-        if (++low === 1296) {
-          low = 0;
-          members = this.#membersAt(counter);
-        }
-      }
-    } finally {
-      this.#rowCounter = counter;
-    }
+    const low = this.#low;
+    sink.writeRow(
+      head,
+      empty ? this.#idMembers.slice(1) : this.#idMembers,
+      this.#rowCounter < 1296 ? ENDS[low] : ENDS_2[low],
+      key,
+    );
+    this.#rowCounter++;
+    if (low === 1295) {
+      this.#low = 0;
+      this.#idMembers = this.#membersAt(this.#rowCounter);
+    } else this.#low = low + 1;
   }
 
   /** The members for row `counter`: the `_dlt_id` prefix with all but its last two digits. */

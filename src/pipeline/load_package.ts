@@ -76,12 +76,12 @@ export class TableSink {
   }
 
   /**
-   * Writes one row: its JSON with the `_dlt_*` members appended (see
+   * Writes one row: its JSON without the closing brace, with the `_dlt_*` members appended (see
    * `JsonlFileWriter.writeRow`). Merge tables pass the row's primary key as `key`.
    */
-  writeRow(json: string, members: string, end: string, key?: string): void {
+  writeRow(head: string, members: string, end: string, key?: string): void {
     if (key !== undefined) (this.#lastLineOfKey ??= new Map()).set(key, this.rows);
-    this.#current().writeRow(json, members, end);
+    this.#current().writeRow(head, members, end);
     this.rows++;
   }
 

@@ -4,15 +4,15 @@ import { JsonlFileWriter } from "../../src/pipeline/_jsonl_file_writer.ts";
 
 const members = ',"_dlt_load_id":"1.5","_dlt_id":"';
 
-Deno.test("JsonlFileWriter.writeRow() appends the _dlt members to objects, empty or not", async () => {
+Deno.test("JsonlFileWriter.writeRow() writes an object's head, the _dlt members and the end, empty or not", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const path = join(dir, "t.jsonl");
     const writer = new JsonlFileWriter(path);
-    writer.writeRow("{}", members, 'a0"}\n');
-    writer.writeRow('{"name":"zoë 🦕","n":1}', members, 'a1"}\n');
+    writer.writeRow("{", members.slice(1), 'a0"}\n');
+    writer.writeRow('{"name":"zoë 🦕","n":1', members, 'a1"}\n');
     const huge = JSON.stringify({ blob: "é".repeat(700_000) });
-    writer.writeRow(huge, members, 'a2"}\n');
+    writer.writeRow(huge.slice(0, -1), members, 'a2"}\n');
     writer.writeLine('{"plain":true}');
     writer.close();
     const text = await Deno.readTextFile(path);
@@ -39,7 +39,7 @@ Deno.test("JsonlFileWriter writes lines across many chunks, any text, with exact
       // ASCII, two-byte, three-byte and astral text, so chunks end at every kind of character.
       const row = { i, text: ["plain", "zoë", "日本語", "🦕"][i % 4].repeat(i % 97) };
       expected.push({ ...row, _dlt_load_id: "1.5", _dlt_id: `x${i}` });
-      writer.writeRow(JSON.stringify(row), members, `x${i}"}\n`);
+      writer.writeRow(JSON.stringify(row).slice(0, -1), members, `x${i}"}\n`);
     }
     writer.close();
     const text = await Deno.readTextFile(path);

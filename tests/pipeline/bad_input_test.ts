@@ -290,3 +290,17 @@ for (
     assert.deepEqual(await world.snapshot(), before);
   });
 }
+
+Deno.test("a row whose own toJSON makes it no object fails with InvalidRowError, writing nothing", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("tojson");
+  await pipeline.run([{ id: 0 }], { tableName: "t" });
+  const sneaky = (id: number) => {
+    const row: Record<string, unknown> = { id, secret: "s" };
+    Object.defineProperty(row, "toJSON", { value: () => "redacted", enumerable: false });
+    return row;
+  };
+  for (const page of [[sneaky(1)], [{ id: 0 }, sneaky(1)], [sneaky(1), { id: 2 }]]) {
+    await assertRunFails(world, pipeline, page, dlt.InvalidRowError, { tableName: "t" });
+  }
+});
