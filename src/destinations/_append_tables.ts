@@ -159,7 +159,10 @@ export class AppendTables implements DltTables {
   }
 
   async afterCommit(record: StateVersionRecord): Promise<void> {
-    if (await this.hasLoadRow(record.pipeline_name, record.schema_name, record.load_id)) return;
+    // Any row of the load, a withdrawal too: a withdrawn load is never committed again.
+    for await (const row of readRowsBackward(this.#bucket, this.#path(LOADS_TABLE))) {
+      if (isLoadRow(row) && row.load_id === record.load_id) return;
+    }
     await this.writeLoadRow({
       load_id: record.load_id,
       schema_name: record.schema_name,
@@ -182,13 +185,21 @@ export class AppendTables implements DltTables {
       this.#path(LOADS_TABLE),
       pipelineName,
     );
-    for (let version = (row?.version ?? 0) + 1;; version++) {
+    let spent = row?.version ?? 0;
+    for (let version = spent + 1;; version++) {
       const next = await this.#versions.read(pipelineName, version);
-      if (!next) return row && { row };
-      if (await this.#versions.isWithdrawn(pipelineName, version)) continue;
+      if (!next && !(await this.#versions.exists(pipelineName, version))) {
+        return row && { row, spentVersion: spent };
+      }
+      spent = version; // a commit point there, readable or not: the number is taken
+      if (!next || (await this.#versions.isWithdrawn(pipelineName, version))) continue;
       await this.afterCommit(next);
       row = next.state_row;
     }
+  }
+
+  async withdrawStates(): Promise<void> {
+    // Nothing: the state rows stay; restores skip the loads that have a withdrawal row.
   }
 
   async committedStateRows(pipelineName: string): Promise<StateRow[]> {

@@ -304,16 +304,17 @@ export class ObjectTables implements DltTables {
   }
 
   async newestCommittedState(pipelineName: string): Promise<CommittedStateRow | undefined> {
-    const { record, head } = await this.#versions.newest(pipelineName);
+    const { record, head, spent } = await this.#versions.newest(pipelineName);
     if (record && head !== record.version) {
       await this.afterCommit(record); // a run died after its commit point: finish it
     }
     const python = await this.#pythonStates(pipelineName, record?.load_id);
     const newest = python.at(-1);
     if (newest && (!record || compareLoadIds(newest._dlt_load_id, record.load_id) > 0)) {
-      return { row: newest };
+      return { row: newest, spentVersion: spent };
     }
-    return record && { row: record.state_row, schemaFiles: record.schema_files };
+    return record &&
+      { row: record.state_row, schemaFiles: record.schema_files, spentVersion: spent };
   }
 
   /** State files of `pipelineName` after load `after` (Python dlt's), oldest first. */
@@ -336,6 +337,17 @@ export class ObjectTables implements DltTables {
       ...row,
       _dlt_load_id: String(row._dlt_load_id ?? row.dlt_load_id),
     })) as unknown as StateRow[];
+  }
+
+  async withdrawStates(pipelineName: string, loadIds: readonly string[]): Promise<void> {
+    // Python dlt restores from the newest file here, and so would this layout's check for a
+    // Python continuation: a withdrawn state must not be one of them.
+    for (const loadId of loadIds) {
+      const prefix = `${pipelineName}__${loadId}__`;
+      for (const entry of await this.#bucket.list(this.#path(STATE_TABLE), { prefix })) {
+        if (!entry.isDirectory) await this.#bucket.delete(this.#path(STATE_TABLE, entry.name));
+      }
+    }
   }
 
   async committedStateRows(pipelineName: string): Promise<StateRow[]> {

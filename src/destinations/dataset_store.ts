@@ -194,6 +194,10 @@ export class DatasetStore {
     if (state) {
       const existing = await this.versions.read(pkg.pipelineName, state.version);
       if (existing && existing.load_id !== pkg.loadId) throw this.#conflict(pkg, state);
+      if (existing && (await this.versions.isWithdrawn(pkg.pipelineName, state.version))) {
+        // Committed by an attempt that died, then withdrawn by someone: nothing to load.
+        throw this.#conflict(pkg, state, "it was committed, then withdrawn (revertLoads)");
+      }
       if (existing) {
         await tables.afterCommit(existing); // committed by an attempt that died right after
         return;
@@ -245,12 +249,12 @@ export class DatasetStore {
     }
   }
 
-  #conflict(pkg: PackageToLoad, state: StateRow): StateConflictError {
+  #conflict(pkg: PackageToLoad, state: StateRow, why?: string): StateConflictError {
     return new StateConflictError(
       pkg.pipelineName,
       state.version - 1,
       state.version,
-      ` (another load committed version ${state.version} first)`,
+      ` (${why ?? `another load committed version ${state.version} first`})`,
     );
   }
 
@@ -365,6 +369,7 @@ export class DatasetStore {
     loadIds: readonly string[],
     versions: readonly number[],
   ): Promise<void> {
+    await (await this.#layoutTables()).withdrawStates(pipelineName, loadIds);
     for (const version of versions) await this.versions.withdraw(pipelineName, version);
     for (const loadId of loadIds) {
       await this.writeLoadRow(loadId, pipelineName, schemaName, LOAD_REVERTED, null);

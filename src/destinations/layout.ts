@@ -38,6 +38,11 @@ export interface CommittedStateRow {
   row: StateRow;
   /** The file of each of the pipeline's schemas at that version, where the layout names them. */
   schemaFiles?: Record<string, string>;
+  /**
+   * The highest state version number whose commit point exists, withdrawn or unreadable ones
+   * included: the next commit must be above it, never reuse it.
+   */
+  spentVersion?: number;
 }
 
 /** What the dataset store asks of a layout. */
@@ -69,6 +74,8 @@ export interface DltTables {
   afterCommit(record: StateVersionRecord): Promise<void>;
   /** The newest committed state of `pipelineName`. */
   newestCommittedState(pipelineName: string): Promise<CommittedStateRow | undefined>;
+  /** Takes what the layout keeps of withdrawn loads' states out of restores (Python's too). */
+  withdrawStates(pipelineName: string, loadIds: readonly string[]): Promise<void>;
   /** The committed state rows of `pipelineName`, oldest first. */
   committedStateRows(pipelineName: string): Promise<StateRow[]>;
   /** The rows of one of the library's own tables, or `undefined` when it holds none. */

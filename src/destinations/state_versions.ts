@@ -102,31 +102,48 @@ export class StateVersions {
    */
   async newest(
     pipelineName: string,
-  ): Promise<{ record?: StateVersionRecord; head?: number }> {
+  ): Promise<{ record?: StateVersionRecord; head?: number; spent: number }> {
     const head = await this.readHead(pipelineName);
     const startAfter = head !== undefined && head > 1 ? fileName(head - 1) : undefined;
     const found = await this.#newestListed(pipelineName, startAfter);
-    if (found || startAfter === undefined) return { record: found, head };
-    return { record: await this.#newestListed(pipelineName, undefined), head };
+    if (found.record || startAfter === undefined) return { ...found, head };
+    const all = await this.#newestListed(pipelineName, undefined);
+    return { record: all.record, head, spent: Math.max(found.spent, all.spent) };
   }
 
+  /**
+   * The newest readable commit point that is not withdrawn among the entries after `startAfter`,
+   * and the highest version number any entry there holds (withdrawn or unreadable ones too: a
+   * version number is spent once its commit point exists, and never used again).
+   */
   async #newestListed(
     pipelineName: string,
     startAfter: string | undefined,
-  ): Promise<StateVersionRecord | undefined> {
+  ): Promise<{ record?: StateVersionRecord; spent: number }> {
     const entries = await this.#bucket.list(this.#dir(pipelineName), { startAfter });
     const withdrawn = new Set(
       entries.filter((e) => e.name.endsWith(WITHDRAWN)).map((e) => e.name.slice(0, DIGITS)),
     );
+    let spent = 0;
+    for (const entry of entries) {
+      const version = Number(entry.name.slice(0, DIGITS));
+      if (!entry.isDirectory && Number.isInteger(version)) spent = Math.max(spent, version);
+    }
     for (let i = entries.length - 1; i >= 0; i--) {
       const name = entries[i].name;
       const version = Number(name.slice(0, DIGITS));
       if (entries[i].isDirectory || !name.endsWith(".json") || !Number.isInteger(version)) continue;
       if (withdrawn.has(name.slice(0, DIGITS))) continue;
       const record = await this.read(pipelineName, version);
-      if (record) return record;
+      if (record) return { record, spent };
     }
-    return undefined;
+    return { spent };
+  }
+
+  /** Whether a commit point of `version` exists (readable or not). */
+  async exists(pipelineName: string, version: number): Promise<boolean> {
+    return (await this.#bucket.size(`${this.#dir(pipelineName)}/${fileName(version)}`)) !==
+      undefined;
   }
 
   /** Marks `version` withdrawn (its load was reverted): restores skip it, nothing is deleted. */

@@ -77,7 +77,10 @@ export async function syncState(
   const remoteRow = committed?.row;
   // The next load must sort after it, whatever clock (or Python dlt) made it.
   if (remoteRow) noteLoadId(remoteRow._dlt_load_id);
-  if (local && !force && !(await isBacked(env, local, remoteRow?.version ?? 0))) {
+  // The version the next commit must be above: the newest committed one's, or a higher number
+  // a commit point already holds (withdrawn by revertLoads, or torn): numbers are never reused.
+  const level = Math.max(remoteRow?.version ?? 0, committed?.spentVersion ?? 0);
+  if (local && !force && !(await isBacked(env, local, level))) {
     env.logger.warn(
       `The local state of pipeline "${env.pipelineName}" (version ${local._state_version}) was sent with a load that is neither committed in the destination nor pending in "${env.workingDir}" (deleted?); continuing from the destination's committed state instead, so those rows are extracted again`,
     );
@@ -87,7 +90,7 @@ export async function syncState(
   const isCurrent = (version: number, hash: string | undefined) =>
     !force && local !== undefined && (version < local._state_version ||
       (version === local._state_version && hash === local._version_hash));
-  if (remoteRow && isCurrent(remoteRow.version, remoteRow.version_hash)) {
+  if (remoteRow && isCurrent(level, remoteRow.version_hash)) {
     return local!; // the usual case: nothing to adopt, nothing to decode
   }
   if (!remoteRow) {
@@ -109,6 +112,7 @@ export async function syncState(
     return local ?? freshState(env);
   }
   const adopted = await decodeStateRow(remoteRow);
+  if (adopted._state_version < level) adopted._state_version = level;
   if (damaged) {
     env.logger.warn(
       `${damaged.message}; recovered state version ${adopted._state_version} from the destination`,

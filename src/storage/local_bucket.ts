@@ -153,24 +153,35 @@ export class LocalBucket implements Bucket {
     if (size === 0 || created) await fsyncDir(join(target, ".."));
   }
 
+  /**
+   * Writes `data` to a temp file, fsyncs it and hard-links it into place: the link fails when a
+   * file is there, and a process killed at any moment leaves the whole file or none (never an
+   * empty or torn one that would hold the path for good).
+   */
   async createIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
     const target = this.#path(path);
     await this.#ensureParent(target);
-    let file: Deno.FsFile;
+    const dir = join(target, "..");
+    const temp = join(dir, `.${crypto.randomUUID().slice(0, 8)}.tmp`);
     try {
-      file = await Deno.open(target, { write: true, createNew: true });
-    } catch (error) {
-      if (error instanceof Deno.errors.AlreadyExists) return false;
-      throw error;
-    }
-    try {
-      let written = 0;
-      while (written < data.length) written += await file.write(data.subarray(written));
-      await file.sync();
+      const file = await Deno.open(temp, { write: true, createNew: true });
+      try {
+        let written = 0;
+        while (written < data.length) written += await file.write(data.subarray(written));
+        await file.sync();
+      } finally {
+        file.close();
+      }
+      try {
+        await Deno.link(temp, target);
+      } catch (error) {
+        if (error instanceof Deno.errors.AlreadyExists) return false;
+        throw error;
+      }
     } finally {
-      file.close();
+      await Deno.remove(temp).catch(() => {});
     }
-    await fsyncDir(join(target, ".."));
+    await fsyncDir(dir);
     return true;
   }
 
