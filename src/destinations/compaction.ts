@@ -59,7 +59,7 @@ export async function compactTable(
     },
   });
   await store.bucket.write(store.path(dir, `${loadId}.0.jsonl`), bytes);
-  await store.writeResetMarker(dir, loadId);
+  await store.writeResetMarker(dir, loadId, true);
   await store.writeLoadRow(loadId, pipelineName, schemaName, LOAD_COMPLETED, null);
   await store.deleteFilesBefore(table, loadId);
   return { loadId, rows };

@@ -56,7 +56,7 @@ export interface TableFile {
 
 const TABLE_FILE = /^(.+)\.(\d+|[0-9a-f]+)\.jsonl(?:\.gz)?$/;
 /** Every table file of a load, this library's and Python dlt's, with the markers of a load. */
-const LOAD_FILE = /^(.+?)\.(?:\d+\.jsonl|[0-9a-f]+\.jsonl(?:\.gz)?|keys\.jsonl|reset)$/;
+const LOAD_FILE = /^(.+?)\.(?:\d+\.jsonl|[0-9a-f]+\.jsonl(?:\.gz)?|keys\.jsonl|reset|fold)$/;
 const RESET_MARKER = /^(.+)\.reset$/;
 
 /** One dataset (`<bucket>/<datasetName>/`) of a bucket. */
@@ -347,9 +347,46 @@ export class DatasetStore {
     return marks === undefined ? this.path(table) : this.path(marks, table);
   }
 
-  /** Writes the marker that starts `table` over at load `loadId` (visible once it commits). */
-  async writeResetMarker(table: string, loadId: string): Promise<void> {
-    await this.bucket.write(`${await this.#markDir(table)}/${loadId}.reset`, new Uint8Array(0));
+  /**
+   * Writes the marker that starts `table` over at load `loadId` (visible once it commits);
+   * `fold` marks a merge table's fold (compaction.ts) as one too.
+   */
+  async writeResetMarker(table: string, loadId: string, fold = false): Promise<void> {
+    const dir = await this.#markDir(table);
+    if (fold) await this.bucket.write(`${dir}/${loadId}.fold`, new Uint8Array(0));
+    await this.bucket.write(`${dir}/${loadId}.reset`, new Uint8Array(0));
+  }
+
+  /**
+   * Why each of `loadIds` cannot be withdrawn, if it cannot: a load that started a table over
+   * (replace, refresh, drop, a fold) deleted the files before it, which a withdrawal would not
+   * bring back; and a load older than a fold of a merge table has its rows in the fold's file.
+   */
+  async revertBlockers(loadIds: readonly string[]): Promise<Map<string, string>> {
+    const committed = await this.committedLoadIds();
+    const blockers = new Map<string, string>();
+    for (const table of await this.tableFolders()) {
+      const dir = await this.#markDir(table);
+      const names = (await this.bucket.list(dir)).map((entry) => entry.name);
+      if (dir !== this.path(table)) {
+        names.push(...(await this.bucket.list(this.path(table))).map((entry) => entry.name));
+      }
+      const resets = names.flatMap((n) => RESET_MARKER.exec(n)?.[1] ?? []).filter((id) =>
+        committed.has(id)
+      );
+      const folds = names.flatMap((n) => /^(.+)\.fold$/.exec(n)?.[1] ?? []).filter((id) =>
+        committed.has(id)
+      );
+      for (const loadId of loadIds) {
+        if (blockers.has(loadId)) continue;
+        if (resets.includes(loadId)) {
+          blockers.set(loadId, `it started table "${table}" over, deleting its earlier files`);
+        } else if (folds.some((fold) => compareLoadIds(fold, loadId) > 0)) {
+          blockers.set(loadId, `merge table "${table}" was folded after it`);
+        }
+      }
+    }
+    return blockers;
   }
 
   /** How many committed loads a reader of `table` goes through (since its newest reset). */

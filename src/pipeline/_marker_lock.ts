@@ -87,7 +87,9 @@ export function tryMarkerLock(workingDir: string): MarkerLock | { heldBy: number
     const seen = readHolder(path);
     if (!seen) continue; // released in between: try again
     const alive = seen.holder ? holderAlive(seen.holder) : undefined;
-    const stale = alive === false || seen.ageMs > STALE_AFTER_MS;
+    // The heartbeat decides only where /proc cannot tell: a live holder busy on the CPU may be
+    // late to beat, and must keep its lock.
+    const stale = alive === false || (alive === undefined && seen.ageMs > STALE_AFTER_MS);
     if (!stale) return { heldBy: seen.holder?.pid };
     takeOver(path, seen);
   }
@@ -102,8 +104,10 @@ function takeOver(path: string, seen: { holder?: Holder }): void {
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     // Another contender is taking over; a guard left by one that died is cleared after a while.
-    const age = Date.now() - (Deno.statSync(guard).mtime?.getTime() ?? 0);
-    if (age > STALE_AFTER_MS) Deno.removeSync(guard);
+    try {
+      const age = Date.now() - (Deno.statSync(guard).mtime?.getTime() ?? 0);
+      if (age > STALE_AFTER_MS) Deno.removeSync(guard);
+    } catch { /* the other contender finished meanwhile */ }
     return;
   }
   try {

@@ -120,6 +120,13 @@ export async function revertLoads(
       );
     }
   }
+  const blockers = await store.revertBlockers(loadIds);
+  if (blockers.size > 0) {
+    const [loadId, why] = [...blockers][0];
+    throw new ConfigurationError(
+      `Commit an older state instead (pipeline.commitState, or the command line's rollback without --revert-loads): load "${loadId}" cannot be withdrawn, ${why}`,
+    );
+  }
   const rows = await store.committedStateRows(env.pipelineName);
   const withdrawn = rows.filter((row) => loadIds.includes(row._dlt_load_id)).map((r) => r.version);
   const top = Math.max(0, ...rows.map((row) => row.version));

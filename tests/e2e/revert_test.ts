@@ -111,3 +111,35 @@ Deno.test("a load committed by a run that died and then withdrawn is not loaded 
   const rows = (await b.dataset().table("items").toArray()).map((r) => r.id).sort();
   assert.deepEqual(rows, [1, 2, 3, 4]);
 });
+
+Deno.test("revertLoads() refuses a load that started a table over, and one a merge fold holds", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("guarded");
+  const users = (n: number) =>
+    dlt.resource([{ id: 1, n }], { name: "users", writeDisposition: "replace" });
+  await pipeline.run(users(1));
+  const replaced = await pipeline.run(users(2));
+  await assert.rejects(
+    pipeline.revertLoads(replaced.loadIds),
+    (error: unknown) =>
+      error instanceof dlt.ConfigurationError && /started table "users" over/.test(error.message),
+  );
+  assert.deepEqual((await pipeline.dataset().table("users").toArray()).map((r) => r.n), [2]);
+  // 33 merge loads: the table is folded after the 32nd; the loads before the fold are held by it.
+  const merged = world.pipeline("folded");
+  const loads: string[] = [];
+  for (let i = 1; i <= 34; i++) {
+    const info = await merged.run(
+      dlt.resource([{ id: i }], { name: "items", writeDisposition: "merge", primaryKey: "id" }),
+    );
+    loads.push(info.loadIds[0]);
+  }
+  await assert.rejects(
+    merged.revertLoads([loads[2]]),
+    (error: unknown) =>
+      error instanceof dlt.ConfigurationError && /was folded after it/.test(error.message),
+  );
+  assert.equal(await merged.dataset().table("items").count(), 34);
+  await merged.revertLoads([loads[33]]); // after the fold: it can be withdrawn
+  assert.equal(await merged.dataset().table("items").count(), 33);
+});
