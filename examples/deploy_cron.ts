@@ -27,7 +27,13 @@ const apiUrl = required("ISSUES_API_URL");
 function timelinePrefix(): string {
   const timeline = Deno.env.get("DENO_TIMELINE") ?? "local";
   if (timeline === "production") return "production";
-  return `timelines/${timeline.replace(/[^A-Za-z0-9_-]+/g, "_")}`;
+  // One prefix per timeline: every character but A-Z a-z 0-9 - is escaped (`/` as `_2f`, `_` as
+  // `_5f`), so no two branch names share one.
+  const escaped = timeline.replace(
+    /[^A-Za-z0-9-]/gu,
+    (c) => `_${c.codePointAt(0)!.toString(16).padStart(2, "0")}`,
+  );
+  return `timelines/${escaped}`;
 }
 
 const issues = dlt.resource(async function* ({ incremental, signal }) {

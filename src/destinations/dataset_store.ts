@@ -249,6 +249,22 @@ export class DatasetStore {
     }
   }
 
+  /**
+   * Deletes the files a load that will never commit wrote (it lost the race for its version):
+   * invisible to this library's readers, they would still be read by Python dlt's.
+   */
+  async discardLoad(pkg: PackageToLoad): Promise<void> {
+    for (const table of pkg.tables) {
+      const dir = validateName("table", table.name);
+      const marks = await this.#markDir(dir);
+      for (const folder of new Set([this.path(dir), marks])) {
+        for (const entry of await this.bucket.list(folder, { prefix: `${pkg.loadId}.` })) {
+          if (!entry.isDirectory) await this.bucket.delete(`${folder}/${entry.name}`);
+        }
+      }
+    }
+  }
+
   #conflict(pkg: PackageToLoad, state: StateRow, why?: string): StateConflictError {
     return new StateConflictError(
       pkg.pipelineName,

@@ -119,6 +119,9 @@ export async function pullAll(
   return await loop.drive(targets);
 }
 
+/** How long a failing run waits for resources still inside a step to close. */
+export const FAILURE_GRACE_MS = 2_000;
+
 class PullLoop {
   readonly #options: PullOptions;
   readonly #all: Puller[] = [];
@@ -414,10 +417,17 @@ class PullLoop {
     return true;
   }
 
-  /** A failure: every resource is closed, and every close (and pull in flight) waited for. */
+  /**
+   * A failure: every resource is closed and its `ctx.signal` aborted; the closes are waited for
+   * (their finally blocks run before the run fails). One whose `next()` is still running
+   * (awaiting something that does not listen to its signal) is closed as soon as that step
+   * settles, and waited for at most {@linkcode FAILURE_GRACE_MS}: a resource that hangs cannot
+   * hold up the failure of another for longer.
+   */
   async #fail(error: unknown): Promise<void> {
     this.#failure ??= { error };
     const waits: Promise<unknown>[] = [];
+    const inFlight: Promise<unknown>[] = [];
     for (const puller of this.#all) {
       const { target } = puller;
       const iterator = puller.iterator;
@@ -425,8 +435,13 @@ class PullLoop {
       puller.phase = "done";
       puller.held = undefined;
       target.finish(this.#failure.error);
-      if (phase === "closing" || (phase === "pulling" && !iterator)) {
+      if (phase === "closing") {
         if (puller.pending) waits.push(puller.pending);
+        continue;
+      }
+      if (phase === "pulling") {
+        const close = () => iterator && runInContext(target.context, () => iterator.return?.());
+        inFlight.push(Promise.resolve(puller.pending).then(close, close).catch(() => {}));
         continue;
       }
       if (phase === "done" || !iterator) continue;
@@ -435,5 +450,12 @@ class PullLoop {
       );
     }
     await Promise.allSettled(waits);
+    if (inFlight.length === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled(inFlight),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, FAILURE_GRACE_MS))),
+    ]);
+    clearTimeout(timer);
   }
 }

@@ -34,6 +34,7 @@ export async function loadPackage(
     await removePackage(pkg);
   } catch (error) {
     if (error instanceof StateConflictError) {
+      await store.discardLoad(packageToLoad(pkg)).catch(() => {}); // best effort: invisible anyway
       await removePackage(pkg);
       await syncState(env, store, true);
       throw error;

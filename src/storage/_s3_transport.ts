@@ -64,7 +64,8 @@ const AUTH_CODES = new Set([
 ]);
 
 export function isRetryable(reply: Reply): boolean {
-  if (reply.status >= 500 || reply.status === 429) return true;
+  // 501 Not Implemented (a provider without conditional writes, say) will not change on a retry.
+  if ((reply.status >= 500 && reply.status !== 501) || reply.status === 429) return true;
   // S3's 400 for a connection it found too slow; the request was not applied.
   return reply.status === 400 && errorCode(reply) === "RequestTimeout";
 }

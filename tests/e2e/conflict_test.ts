@@ -80,6 +80,11 @@ Deno.test("of two machines that extracted from the same version, exactly one com
     assert.deepEqual(ids, Array.from({ length: round + 2 }, (_, i) => i + 1));
     const loser = results[0].status === "rejected" ? a : b;
     assert.deepEqual(await loser.pendingPackages(), []);
+    // Nor do its table files stay behind (Python dlt's readers would see them).
+    const committed = new Set((await a.loads()).map((load) => load.load_id));
+    for await (const entry of Deno.readDir(join(world.bucketDir, "shared_dataset", "numbers"))) {
+      assert.ok(committed.has(entry.name.split(".").slice(0, 2).join(".")), entry.name);
+    }
     assert.equal(loser.state._state_version, round + 2);
   }
 });

@@ -134,7 +134,7 @@ Deno.test("a git-branch timeline of the Deploy cron example never advances produ
     await production.syncDestination();
     assert.equal(production.state._state_version, 1);
     assert.equal(await production.dataset().table("issues").count(), 10);
-    const branch = reader(target, "timelines/git-branch_feature-x");
+    const branch = reader(target, "timelines/git-branch_2ffeature-x");
     assert.equal(await branch.dataset().table("issues").count(), 11);
   } finally {
     await api.server.shutdown();

@@ -312,3 +312,31 @@ Deno.test("run() rejects a wrong nextItemMode, maxParallelItems or signal before
   }
   assert.deepEqual(await world.snapshot(), new Map());
 });
+
+Deno.test("a failure is not held up by a resource stuck in an await that ignores its signal", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("stuck");
+  let wake!: () => void;
+  const stuck = new Promise<void>((resolve) => (wake = resolve)); // a long poll that never ends
+  const events: string[] = [];
+  const failing = dlt.resource(async function* () {
+    yield { id: 1 };
+    await sleep(5);
+    throw new Error("the API failed");
+  }, { name: "failing" });
+  const stubborn = dlt.resource(async function* () {
+    try {
+      yield { id: 1 };
+      await stuck;
+      yield { id: 2 };
+    } finally {
+      events.push("stubborn closed");
+    }
+  }, { name: "stubborn" });
+  const error = await pipeline.run(dlt.source("api", [failing, stubborn])).catch((e) => e);
+  events.push("run failed");
+  assert.ok(error instanceof dlt.PipelineStepFailed, String(error));
+  wake(); // the stuck await ends only now: the generator is closed then
+  await sleep(10);
+  assert.deepEqual(events, ["run failed", "stubborn closed"]);
+});
