@@ -60,17 +60,33 @@ export interface PullOptions {
 
 type Phase = "idle" | "held" | "pulling" | "closing" | "done";
 
+/** What settled while a puller was `pulling`, not looked at yet. */
+const enum Settled {
+  Nothing,
+  /** `result` is the `IteratorResult` of a `next()`. */
+  Step,
+  /** `result` is what the resource function's promise resolved to. */
+  Data,
+  /** `result` is what a `next()` or the function's promise rejected with. */
+  Error,
+}
+
 interface Puller {
   readonly target: PullTarget;
   phase: Phase;
   /** Set once the resource function returned something iterable. */
   iterator?: Iterator<unknown> | AsyncIterator<unknown>;
+  /** `iterator.next()`, bound once (it is called inside the resource's context). */
+  next?: () => unknown;
   sync: boolean;
   /** The yielded item, while `held`. */
   held: unknown;
-  /** What settled while `pulling` or `closing`, not looked at yet. */
-  settled?: { step: IteratorResult<unknown> } | { data: unknown } | { error: unknown };
-  /** The in-flight promise (`pulling`, `closing`), to wait for on a failure. */
+  settled: Settled;
+  result: unknown;
+  /** The handlers of an async `next()`, made once. */
+  onStep?: (step: unknown) => void;
+  onError?: (error: unknown) => void;
+  /** The resource function's promise, or a close in flight, to wait for on a failure. */
   pending?: Promise<unknown>;
 }
 
@@ -129,8 +145,9 @@ class PullLoop {
   #sync: Puller[] = [];
   /** Async pullers waiting for a slot to write their held item and ask again, oldest first. */
   #slotQueue: Puller[] = [];
-  /** Pullers whose promise settled, in the order they settled. */
+  /** Pullers whose promise settled, in the order they settled (and a spare list to swap in). */
   #settled: Puller[] = [];
+  #spare: Puller[] = [];
   /** Async `next()` calls (and resource functions' promises) in flight. */
   #inFlight = 0;
   /** Async closes in flight. */
@@ -178,12 +195,17 @@ class PullLoop {
         phase: "idle",
         sync: false,
         held: undefined,
+        settled: Settled.Nothing,
+        result: undefined,
       }));
       this.#all.push(...pullers);
       this.#sync = [];
       this.#done = 0;
       for (const puller of pullers) this.#open(puller);
-      await this.#loop(pullers);
+      const [only] = pullers;
+      if (pullers.length !== 1 || only.phase !== "idle") await this.#loop(pullers);
+      else if (only.sync) await this.#syncAlone(only);
+      else await this.#asyncAlone(only);
       return this.#stopped ? this.#stop() : false;
     } catch (error) {
       await this.#fail(error);
@@ -236,6 +258,70 @@ class PullLoop {
     }
   }
 
+  /**
+   * One sync resource and nothing else: the same steps as {@linkcode PullLoop.#loop}, as a
+   * tight loop (no await unless a checkpoint is due or the stop signal needs a turn).
+   */
+  async #syncAlone(puller: Puller): Promise<void> {
+    const checkpoint = this.#options.checkpoint;
+    const next = puller.next!;
+    const context = puller.target.context;
+    while (true) {
+      const step = runInContext(context, next) as IteratorResult<unknown>;
+      if (step.done) return this.#finish(puller);
+      puller.held = step.value;
+      puller.phase = "held";
+      if (checkpoint?.due()) await checkpoint.commit(); // nothing else is between two yields
+      if (this.#stopped) return;
+      this.#write(puller);
+      if ((puller.phase as Phase) === "done") return; // closed: an incremental out of range
+      if (this.#sliceOver()) {
+        await this.#yieldToEventLoop();
+        if (this.#stopped) return;
+      }
+    }
+  }
+
+  /**
+   * One async resource and nothing else: each `next()` awaited in turn (raced against the stop
+   * signal, when there is one).
+   */
+  async #asyncAlone(puller: Puller): Promise<void> {
+    this.#slotQueue = [];
+    const checkpoint = this.#options.checkpoint;
+    const next = puller.next!;
+    const context = puller.target.context;
+    const signal = this.#options.signal;
+    let onAbort: (() => void) | undefined;
+    const stopped = signal && new Promise<undefined>((resolve) => {
+      onAbort = () => resolve(undefined);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      while (true) {
+        const promise = runInContext(context, next) as Promise<IteratorResult<unknown>>;
+        puller.phase = "pulling";
+        this.#inFlight++;
+        let step: IteratorResult<unknown> | undefined;
+        try {
+          step = stopped ? await Promise.race([promise, stopped]) : await promise;
+        } finally {
+          this.#inFlight--;
+        }
+        if (step === undefined || this.#stopped) return;
+        if (step.done) return this.#finish(puller);
+        puller.held = step.value;
+        puller.phase = "held";
+        if (checkpoint?.due()) await checkpoint.commit(); // nothing else is between two yields
+        if (this.#stopped) return;
+        this.#write(puller);
+        if ((puller.phase as Phase) === "done") return; // closed: an incremental out of range
+      }
+    } finally {
+      if (onAbort) signal!.removeEventListener("abort", onAbort);
+    }
+  }
+
   /** True when sync steps ran for a slice while something else waits for the event loop. */
   #sliceOver(): boolean {
     if (++this.#steps < STEPS_PER_CLOCK_CHECK) return false;
@@ -253,18 +339,29 @@ class PullLoop {
     const { target } = puller;
     const data = runInContext(target.context, () => target.open());
     if (!isThenable(data)) return this.#startIterating(puller, data);
-    this.#await(puller, data, (data) => ({ data }));
+    puller.phase = "pulling";
+    this.#inFlight++;
+    puller.pending = Promise.resolve(data).then(
+      (value) => this.#settle(puller, Settled.Data, value),
+      (error) => this.#settle(puller, Settled.Error, error),
+    );
   }
 
   #startIterating(puller: Puller, data: unknown): void {
     const { target } = puller;
     if (isSyncIterable(data)) {
-      puller.iterator = runInContext(target.context, () => data[Symbol.iterator]());
+      const iterator = runInContext(target.context, () => data[Symbol.iterator]());
+      puller.iterator = iterator;
+      puller.next = () => iterator.next();
       puller.sync = true;
       puller.phase = "idle";
       this.#sync.push(puller);
     } else if (isAsyncIterable(data)) {
-      puller.iterator = runInContext(target.context, () => data[Symbol.asyncIterator]());
+      const iterator = runInContext(target.context, () => data[Symbol.asyncIterator]());
+      puller.iterator = iterator;
+      puller.next = () => iterator.next();
+      puller.onStep = (step) => this.#settle(puller, Settled.Step, step);
+      puller.onError = (error) => this.#settle(puller, Settled.Error, error);
       puller.phase = "idle";
       this.#slotQueue.push(puller);
     } else {
@@ -274,64 +371,56 @@ class PullLoop {
     }
   }
 
-  /** Waits for `promise` in the background; what it settles with is taken by the loop. */
-  #await(
-    puller: Puller,
-    promise: unknown,
-    wrap: (value: unknown) => NonNullable<Puller["settled"]>,
-  ): void {
-    puller.phase = "pulling";
-    this.#inFlight++;
-    puller.pending = Promise.resolve(promise).then(
-      (value) => this.#settle(puller, wrap(value)),
-      (error) => this.#settle(puller, { error }),
-    );
-  }
-
-  #settle(puller: Puller, settled: NonNullable<Puller["settled"]>): void {
+  #settle(puller: Puller, settled: Settled, result: unknown): void {
     this.#inFlight--;
     if (puller.phase !== "pulling") return; // abandoned when the run stopped
     puller.settled = settled;
+    puller.result = result;
     this.#settled.push(puller);
     this.#wake();
   }
 
   /** Moves what settled into the pullers' phases; true when anything did. */
   #takeSettled(): boolean {
-    if (this.#settled.length === 0) return false;
     const settled = this.#settled;
-    this.#settled = [];
-    for (const puller of settled) {
-      const result = puller.settled!;
-      puller.settled = undefined;
-      if ("error" in result) {
-        this.#failure ??= { error: result.error };
-        this.#finish(puller);
-      } else if ("data" in result) {
-        this.#startIterating(puller, result.data);
-      } else if (result.step.done) {
-        this.#finish(puller);
+    if (settled.length === 0) return false;
+    this.#settled = this.#spare;
+    for (let i = 0; i < settled.length; i++) {
+      const puller = settled[i];
+      const result = puller.result;
+      const kind = puller.settled;
+      puller.settled = Settled.Nothing;
+      puller.result = undefined;
+      if (kind === Settled.Step) {
+        const step = result as IteratorResult<unknown>;
+        if (step.done) this.#finish(puller);
+        else {
+          puller.held = step.value;
+          puller.phase = "held";
+          this.#slotQueue.push(puller);
+        }
+      } else if (kind === Settled.Data) {
+        this.#startIterating(puller, result);
       } else {
-        puller.held = result.step.value;
-        puller.phase = "held";
-        this.#slotQueue.push(puller);
+        this.#failure ??= { error: result };
+        this.#finish(puller);
       }
     }
+    settled.length = 0;
+    this.#spare = settled;
     return true;
   }
 
   #ask(puller: Puller): void {
-    const { target } = puller;
-    const iterator = puller.iterator!;
-    this.#await(puller, runInContext(target.context, () => iterator.next()), (step) => ({
-      step: step as IteratorResult<unknown>,
-    }));
+    const promise = runInContext(puller.target.context, puller.next!);
+    puller.phase = "pulling";
+    this.#inFlight++;
+    (promise instanceof Promise ? promise : Promise.resolve(promise))
+      .then(puller.onStep, puller.onError);
   }
 
   #step(puller: Puller): void {
-    const { target } = puller;
-    const iterator = puller.iterator as Iterator<unknown>;
-    const step = runInContext(target.context, () => iterator.next());
+    const step = runInContext(puller.target.context, puller.next!) as IteratorResult<unknown>;
     if (step.done) {
       this.#finish(puller);
     } else {

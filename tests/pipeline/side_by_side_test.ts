@@ -340,3 +340,26 @@ Deno.test("a failure is not held up by a resource stuck in an await that ignores
   await sleep(10);
   assert.deepEqual(events, ["run failed", "stubborn closed"]);
 });
+
+Deno.test("an incremental out of range closes its resource while its siblings go on", async () => {
+  await using world = await TempWorld.create();
+  const closed: string[] = [];
+  const endless = dlt.resource(async function* () {
+    try {
+      for (let id = 1;; id++) {
+        await sleep(1);
+        yield { id };
+      }
+    } finally {
+      closed.push("endless");
+    }
+  }, {
+    name: "endless",
+    incremental: dlt.incremental<number>("id", { initialValue: 0, endValue: 4, rowOrder: "asc" }),
+  });
+  const info = await world.pipeline("close_one").run(
+    dlt.source("api", [endless, paging("other", 8, 2, [])]),
+  );
+  assert.deepEqual(closed, ["endless"]);
+  assert.deepEqual(info.rowCounts, { endless: 3, other: 8 });
+});

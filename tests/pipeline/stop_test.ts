@@ -226,3 +226,32 @@ Deno.test("a run stopped by SIGINT in a real process commits at once and the nex
   await assertEachIdOnce(pipeline, 30);
   await assertStatesAgree(pipeline);
 });
+
+Deno.test("run() stops a lone sync generator at its yield: its rows and state agree", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("sync_alone");
+  const controller = new AbortController();
+  const endless = () =>
+    dlt.resource(function* () {
+      const state = dlt.current.resourceState<{ nextPage?: number }>();
+      for (let page = state.nextPage ?? 0; page < 200_000; page++) {
+        yield { id: page + 1 };
+        state.nextPage = page + 1;
+      }
+    }, { name: "items" });
+  setTimeout(() => controller.abort("deadline"), 20);
+  const info = await pipeline.run(endless(), {
+    checkpointEvery: { rows: 10_000 },
+    signal: controller.signal,
+  });
+  assert.equal(info.stopped, true);
+  const committed = await pipeline.dataset().table("items").count();
+  assert.equal(
+    (pipeline.state.sources!.sync_alone.resources!.items as { nextPage: number })
+      .nextPage,
+    committed,
+  );
+  const rest = await pipeline.run(endless());
+  assert.equal(rest.rowCounts.items, 200_000 - committed);
+  await assertEachIdOnce(pipeline, 200_000);
+});
