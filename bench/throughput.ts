@@ -205,8 +205,8 @@ async function main(): Promise<void> {
     b: bMeasured,
     ratio,
     ratioText: "pipeline rows/s ÷ bare loop rows/s",
-    aim: "≥ 0.5×",
-    met: meets(ratio, { atLeast: 0.5 }),
+    aim: "≥ 0.8× (issue 13)",
+    met: meets(ratio, { atLeast: 0.8 }),
   };
   const details = [
     `${fmt(n)} rows of 10 fields, pages of 1,000, built up front in ${
@@ -223,6 +223,10 @@ async function main(): Promise<void> {
   if (flags.bool("profile")) {
     details.push("", ...await profiledRun(pages));
   }
+  // What was changed for this scenario, and what each change bought (written by hand).
+  const notes = await Deno.readTextFile(new URL("./throughput_notes.md", import.meta.url))
+    .catch(() => undefined);
+  if (notes) details.push("", ...notes.trimEnd().split("\n"));
 
   emitResult({
     id: "throughput",
