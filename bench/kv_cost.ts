@@ -16,6 +16,7 @@
 import * as dlt from "../mod.ts";
 import { kvDestination } from "../kv.ts";
 import { countingKv, type KvCounts, valueBytes } from "../tests/helpers/counting_kv.ts";
+import { emitResult, measured, meets } from "./_measure.ts";
 
 const ROWS = 1_000;
 
@@ -74,11 +75,14 @@ function report(what: string, { counts: c, rows }: { counts: KvCounts; rows: num
 }
 
 report(`first run, ${ROWS} rows into an empty database`, await run(ROWS));
-report("nothing new, after 1 load", await run(ROWS));
+const afterOne = await run(ROWS);
+report("nothing new, after 1 load", afterOne);
 let upTo = ROWS;
 for (let i = 0; i < 29; i++) await run(upTo += 10);
-report("nothing new, after 30 loads", await run(upTo));
-report(`${ROWS} new rows, after 31 loads`, await run(upTo += ROWS));
+const afterThirty = await run(upTo);
+report("nothing new, after 30 loads", afterThirty);
+const newRows = await run(upTo += ROWS);
+report(`${ROWS} new rows, after 31 loads`, newRows);
 
 let keys = 0;
 let bytes = 0;
@@ -97,3 +101,26 @@ console.log(
     kib(file)
   } KiB).`,
 );
+const readRatio = afterThirty.counts.readCalls / afterOne.counts.readCalls;
+emitResult({
+  id: "kv",
+  comparisons: [{
+    scenario: "10. Deno KV: cold start",
+    a: measured("KV read calls, after 30 loads", "calls", [afterThirty.counts.readCalls]),
+    b: measured("KV read calls, after 1 load", "calls", [afterOne.counts.readCalls]),
+    ratio: readRatio,
+    ratioText: "read calls of a run that finds nothing new, after 30 loads ÷ after 1",
+    aim: "1×, no writes (issue 14)",
+    met: meets(readRatio, { atMost: 1 }) && afterThirty.counts.commits === 0,
+  }],
+  details: [
+    `Counted by a wrapper around the \`Deno.Kv\` (\`tests/helpers/counting_kv.ts\`), on a local database file; each run from a fresh working dir, as on Deno Deploy. Deno ${Deno.version.deno}.`,
+    "",
+    ...lines,
+    "",
+    `The database then holds ${keys} keys, ${kib(bytes)} KiB of values (the local file: ${
+      kib(file)
+    } KiB).`,
+  ],
+  params: { rows: ROWS, loads: 32 },
+});

@@ -3,7 +3,7 @@
  * `bench/RESULTS.md` (machine, versions, date, the table of medians and ratios, the details and
  * the CPU profile of the throughput pipeline).
  *
- *   deno run -A bench/run.ts                 full run (about 6 minutes on 2 cores), writes bench/RESULTS.md
+ *   deno run -A bench/run.ts                 full run (about 15 minutes on 2 cores), writes bench/RESULTS.md
  *   deno run -A bench/run.ts --quick         fewer rows and runs (a smoke test, under a minute);
  *                                            writes bench/.work/RESULTS.quick.md
  *   deno run -A bench/run.ts --only=noop,restore   some scenarios (ids below)
@@ -12,7 +12,7 @@
  *   deno run -A bench/run.ts --out=FILE      write the results elsewhere
  *
  * Scenario ids: throughput, dlt_throughput, noop, restore, memory, incremental, checkpoint,
- * merge, side_by_side, stop.
+ * merge, side_by_side, stop, s3 (needs moto: `bash tests/setup/moto.sh`), kv.
  *
  * @module
  */
@@ -38,6 +38,8 @@ interface Scenario {
   script: string;
   args: string[];
   needsDlt?: boolean;
+  /** Flags for `deno run` besides `-A` (e.g. `--unstable-kv`). */
+  denoFlags?: string[];
   /** Turns the output of a script that does not print `RESULT` into a result. */
   parse?: (stdout: string) => ScenarioResult;
 }
@@ -116,6 +118,19 @@ function scenarios(quick: boolean, withDlt: boolean): Scenario[] {
       script: "stop_latency.ts",
       args: [`--runs=${q(7, 2)}`, "--pages=20"],
     },
+    {
+      id: "s3",
+      title: "9. Object storage (moto)",
+      script: "s3_requests.ts",
+      args: [`--loads=${q(10_000, 100)}`, `--rows=${q(10_000, 1_000)}`, `--runs=${q(3, 1)}`],
+    },
+    {
+      id: "kv",
+      title: "10. Deno KV costs",
+      script: "kv_cost.ts",
+      args: [],
+      denoFlags: ["--unstable-kv"],
+    },
   ];
 }
 
@@ -166,7 +181,13 @@ function parseIncremental(stdout: string): ScenarioResult {
 /** Runs a scenario script, echoing its output, and returns its result. */
 async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   const child = new Deno.Command(DENO, {
-    args: ["run", "-A", join(BENCH_DIR, scenario.script), ...scenario.args],
+    args: [
+      "run",
+      "-A",
+      ...(scenario.denoFlags ?? []),
+      join(BENCH_DIR, scenario.script),
+      ...scenario.args,
+    ],
     cwd: ROOT,
     stdin: "null",
     stdout: "piped",
