@@ -43,6 +43,14 @@ function randomPrefix(): string {
 const ENDS = Array.from({ length: 1296 }, (_, n) => `${n.toString(36)}"}\n`);
 const ENDS_2 = Array.from({ length: 1296 }, (_, n) => `${n.toString(36).padStart(2, "0")}"}\n`);
 
+/**
+ * Rows serialised together at most: a longer page is cut into slices of this many rows, so that
+ * each slice's JSON stays a short-lived string of V8's young generation. (A page of 1,000 rows is
+ * one string of a quarter megabyte, which V8 keeps in its large-object space until a full
+ * collection: the peak memory of a long run then grew with its length, 1.28× for 10× the rows.)
+ */
+const SLICE_ROWS = 200;
+
 interface TableEntry {
   sink: TableSink;
   observer: TableObserver;
@@ -190,16 +198,19 @@ export class ResourceExtractor {
     const entry = this.#staticEntry ?? this.#table(this.#staticTable);
     if (rows.length === 1) return this.#writeEach(rows, entry, false);
     const cut = entry.observer.observePage(rows);
-    if (cut !== undefined) {
+    if (cut === undefined) return this.#writeEach(rows, entry, true);
+    for (let from = 0; from < rows.length; from += SLICE_ROWS) {
+      const slice = rows.length <= SLICE_ROWS ? rows : rows.slice(from, from + SLICE_ROWS);
       let page: string | undefined;
       try {
-        page = JSON.stringify(rows);
+        page = JSON.stringify(slice);
       } catch {
         page = undefined; // row by row, for the error that names the table
       }
-      if (page !== undefined && this.#writeSplit(page, cut, rows, entry)) return;
+      if (page === undefined || !this.#writeSplit(page, cut, slice, entry)) {
+        this.#writeEach(slice, entry, true);
+      }
     }
-    this.#writeEach(rows, entry, true);
   }
 
   /** Writes `rows` one by one (observed first unless `observed`). */

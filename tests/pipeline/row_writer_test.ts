@@ -88,3 +88,28 @@ Deno.test("run() writes rows whose first key could be mistaken for structure, or
   const expected = pages.flat();
   assert.deepEqual(dataOnly(await pipeline.dataset().table("rows").toArray()), expected);
 });
+
+Deno.test("run() writes pages longer than one serialised slice: every row as it was, ids in order", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("long_pages");
+  // Pages of 1,000 and 777 rows with the same keys in every row (so each is serialised whole, in
+  // slices) and strings that look like row boundaries; the ids run on across the slices and
+  // past 1,296 rows (where the id's higher digits change).
+  const pages = [1_000, 777, 1_000].map((count, page) =>
+    [...awkwardRows(page + 7, count, false)].map((row) => ({
+      id: page * 1_000 + (row.id as number),
+      text: row.text,
+      more: JSON.stringify(row.nested ?? null),
+    }))
+  );
+  const info = await pipeline.run(dlt.resource(pages, { name: "rows" }));
+  const expected = pages.flat().map((row) => JSON.parse(JSON.stringify(row)));
+  assert.equal(info.rowCounts.rows, 2_777);
+  const stored = await pipeline.dataset().table("rows").toArray();
+  assert.deepEqual(dataOnly(stored), expected);
+  const prefix = (stored[0]._dlt_id as string).slice(0, 8);
+  assert.deepEqual(
+    stored.map((row) => row._dlt_id),
+    stored.map((_, n) => `${prefix}${n.toString(36).padStart(n < 1296 ? 1 : 2, "0")}`),
+  );
+});
