@@ -57,7 +57,7 @@ function scenarios(quick: boolean, withDlt: boolean): Scenario[] {
       id: "dlt_throughput",
       title: "2. Python dlt on the same work",
       script: "dlt_throughput.ts",
-      args: [`--rows=${q(1_000_000, 50_000)}`, `--runs=${q(3, 1)}`],
+      args: [`--rows=${q(1_000_000, 50_000)}`, `--runs=${q(5, 1)}`],
       needsDlt: true,
     },
     {
