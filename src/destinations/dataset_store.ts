@@ -29,9 +29,11 @@ import { StateVersions } from "./state_versions.ts";
 import { DropLinesStream } from "./_drop_lines_stream.ts";
 import { AppendTables } from "./_append_tables.ts";
 import { ObjectTables, schemaFileName } from "./_object_tables.ts";
+import { addRevertBlockers, LOAD_FILE, type TableFile, visibleFiles } from "./_table_files.ts";
 
 export { compareLoadIds, LOAD_COMPLETED, LOAD_REVERTED } from "./dlt_tables.ts";
 export type { PackageFile, PackageTable, PackageToLoad } from "./package_to_load.ts";
+export type { TableFile } from "./_table_files.ts";
 
 /** The newest committed state of a pipeline, with the row that carried it. */
 export interface CommittedState {
@@ -40,24 +42,6 @@ export interface CommittedState {
   /** The row as stored. */
   row: StateRow;
 }
-
-/**
- * A committed table file: `<table>/<loadId>.<n>.jsonl`, or Python dlt's
- * `<table>/<loadId>.<file id>.jsonl.gz` (a hex file id, gzipped).
- */
-export interface TableFile {
-  /** The load that wrote it. */
-  loadId: string;
-  /** Index within the load. */
-  index: number;
-  /** Bucket path. */
-  path: string;
-}
-
-const TABLE_FILE = /^(.+)\.(\d+|[0-9a-f]+)\.jsonl(?:\.gz)?$/;
-/** Every table file of a load, this library's and Python dlt's, with the markers of a load. */
-const LOAD_FILE = /^(.+?)\.(?:\d+\.jsonl|[0-9a-f]+\.jsonl(?:\.gz)?|keys\.jsonl|reset|fold)$/;
-const RESET_MARKER = /^(.+)\.reset$/;
 
 /** One dataset (`<bucket>/<datasetName>/`) of a bucket. */
 export class DatasetStore {
@@ -387,20 +371,7 @@ export class DatasetStore {
       if (dir !== this.path(table)) {
         names.push(...(await this.bucket.list(this.path(table))).map((entry) => entry.name));
       }
-      const resets = names.flatMap((n) => RESET_MARKER.exec(n)?.[1] ?? []).filter((id) =>
-        committed.has(id)
-      );
-      const folds = names.flatMap((n) => /^(.+)\.fold$/.exec(n)?.[1] ?? []).filter((id) =>
-        committed.has(id)
-      );
-      for (const loadId of loadIds) {
-        if (blockers.has(loadId)) continue;
-        if (resets.includes(loadId)) {
-          blockers.set(loadId, `it started table "${table}" over, deleting its earlier files`);
-        } else if (folds.some((fold) => compareLoadIds(fold, loadId) > 0)) {
-          blockers.set(loadId, `merge table "${table}" was folded after it`);
-        }
-      }
+      addRevertBlockers(blockers, table, names, committed, loadIds);
     }
     return blockers;
   }
@@ -504,29 +475,10 @@ export class DatasetStore {
     table: string,
     committed: ReadonlySet<string> | Map<string, unknown>,
   ): Promise<TableFile[]> {
-    const files: TableFile[] = [];
-    let resetAt = "";
+    const tableDir = this.path(table);
     const markDir = await this.#markDir(table);
-    const entries = await this.bucket.list(this.path(table));
-    if (markDir !== this.path(table)) entries.push(...await this.bucket.list(markDir));
-    for (const entry of entries) {
-      if (entry.isDirectory) continue;
-      const match = TABLE_FILE.exec(entry.name);
-      if (match) {
-        if (committed.has(match[1])) {
-          files.push({
-            loadId: match[1],
-            index: /^\d+$/.test(match[2]) ? Number(match[2]) : Number.parseInt(match[2], 16),
-            path: this.path(table, entry.name),
-          });
-        }
-        continue;
-      }
-      const reset = RESET_MARKER.exec(entry.name);
-      if (reset && committed.has(reset[1]) && reset[1] > resetAt) resetAt = reset[1];
-    }
-    return files
-      .filter((file) => compareLoadIds(file.loadId, resetAt) >= 0)
-      .sort((a, b) => compareLoadIds(a.loadId, b.loadId) || a.index - b.index);
+    const entries = await this.bucket.list(tableDir);
+    if (markDir !== tableDir) entries.push(...await this.bucket.list(markDir));
+    return visibleFiles(tableDir, entries, committed);
   }
 }

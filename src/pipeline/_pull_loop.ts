@@ -21,74 +21,19 @@
  * @module
  */
 import { ConfigurationError } from "../errors.ts";
-import { type RunContext, runInContext } from "./context.ts";
-import type { Checkpointer } from "./extract_run.ts";
-import type { NextItemMode } from "./options.ts";
+import { runInContext } from "./context.ts";
+import {
+  isAsyncIterable,
+  isSyncIterable,
+  isThenable,
+  type Phase,
+  type Puller,
+  type PullOptions,
+  type PullTarget,
+  Settled,
+} from "./_puller.ts";
 
-/** One resource, ready to be pulled. */
-export interface PullTarget {
-  /** The resource name. */
-  readonly name: string;
-  /** Its run context, entered around every call into its code. */
-  readonly context: RunContext;
-  /** Calls the resource function; returns its data (an iterable, a stream) or a Promise of it. */
-  open(): unknown;
-  /** Writes one yielded item; returns the rows written. */
-  write(item: unknown): number;
-  /** True when the resource may be closed early (an incremental out of range). */
-  readonly canClose: boolean;
-  /**
-   * The resource is over (done, closed, stopped or failed): its `ctx.signal` aborts, with
-   * `reason` (the stop reason, the failure) when there is one.
-   */
-  finish(reason?: unknown): void;
-}
-
-/** How {@linkcode pullAll} pulls. */
-export interface PullOptions {
-  /** `"round_robin"` side by side, `"fifo"` one after the other. */
-  nextItemMode: NextItemMode;
-  /** Async `next()` calls in flight at most. */
-  maxParallelItems: number;
-  /** Checkpoints, if the run asked for them. */
-  checkpoint?: Checkpointer;
-  /** Called after each item is written. */
-  afterItem?: (resource: string, rows: number) => void;
-  /** When it aborts, pulling stops (see {@linkcode pullAll}). */
-  signal?: AbortSignal;
-}
-
-type Phase = "idle" | "held" | "pulling" | "closing" | "done";
-
-/** What settled while a puller was `pulling`, not looked at yet. */
-const enum Settled {
-  Nothing,
-  /** `result` is the `IteratorResult` of a `next()`. */
-  Step,
-  /** `result` is what the resource function's promise resolved to. */
-  Data,
-  /** `result` is what a `next()` or the function's promise rejected with. */
-  Error,
-}
-
-interface Puller {
-  readonly target: PullTarget;
-  phase: Phase;
-  /** Set once the resource function returned something iterable. */
-  iterator?: Iterator<unknown> | AsyncIterator<unknown>;
-  /** `iterator.next()`, bound once (it is called inside the resource's context). */
-  next?: () => unknown;
-  sync: boolean;
-  /** The yielded item, while `held`. */
-  held: unknown;
-  settled: Settled;
-  result: unknown;
-  /** The handlers of an async `next()`, made once. */
-  onStep?: (step: unknown) => void;
-  onError?: (error: unknown) => void;
-  /** The resource function's promise, or a close in flight, to wait for on a failure. */
-  pending?: Promise<unknown>;
-}
+export type { PullOptions, PullTarget } from "./_puller.ts";
 
 /** Sync steps between two looks at the clock. */
 const STEPS_PER_CLOCK_CHECK = 64;
@@ -99,21 +44,6 @@ const STEPS_PER_CLOCK_CHECK = 64;
  */
 const SLICE_MS = 20;
 const SIGNAL_SLICE_MS = 100;
-
-function isSyncIterable(data: unknown): data is Iterable<unknown> {
-  return data !== null && typeof data === "object" && !(Symbol.asyncIterator in data) &&
-    !(data instanceof ReadableStream) && Symbol.iterator in data;
-}
-
-function isAsyncIterable(data: unknown): data is AsyncIterable<unknown> {
-  // A ReadableStream is an async iterable too; its iterator's return() cancels it.
-  return data !== null && typeof data === "object" && Symbol.asyncIterator in data;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function";
-}
 
 /**
  * Pulls every target to its end and writes what they yield. Resolves `true` when `signal`
