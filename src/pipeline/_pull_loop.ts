@@ -201,14 +201,17 @@ class PullLoop {
       if (step.done) return this.#finish(puller);
       puller.held = step.value;
       puller.phase = "held";
-      if (checkpoint?.due()) await checkpoint.commit(); // nothing else is between two yields
-      if (this.#stopped) return;
-      this.#write(puller);
-      if ((puller.phase as Phase) === "done") return; // closed: an incremental out of range
+      // The held item is written just before the next one is asked for, never before a turn of
+      // the event loop: a stop heard in that turn leaves it unwritten, and the rows written then
+      // agree with the state the generator stands at.
       if (this.#sliceOver()) {
         await this.#yieldToEventLoop();
         if (this.#stopped) return;
       }
+      if (checkpoint?.due()) await checkpoint.commit(); // nothing else is between two yields
+      if (this.#stopped) return;
+      this.#write(puller);
+      if ((puller.phase as Phase) === "done") return; // closed: an incremental out of range
     }
   }
 

@@ -174,6 +174,8 @@ Deno.test("run() stopped by its signal aborts every resource's ctx.signal with t
     const state = dlt.current.resourceState<{ nextPage?: number }>();
     try {
       for (let page = state.nextPage ?? 0; page < 1_000_000; page++) {
+        // The deadline runs from the first item, so that some rows are there to commit.
+        if (page === 0) setTimeout(() => controller.abort("deadline"), 30);
         yield { id: page + 1 };
         state.nextPage = page + 1;
       }
@@ -181,7 +183,6 @@ Deno.test("run() stopped by its signal aborts every resource's ctx.signal with t
       syncClosed = true;
     }
   }, { name: "endless", tableName: "items" });
-  setTimeout(() => controller.abort("deadline"), 30);
   const info = await pipeline.run(dlt.source("api", [waiting, endless]), {
     checkpointEvery: { rows: 10_000 },
     signal: controller.signal,
@@ -234,12 +235,18 @@ Deno.test("run() stops a lone sync generator at its yield: its rows and state ag
   const endless = () =>
     dlt.resource(function* () {
       const state = dlt.current.resourceState<{ nextPage?: number }>();
-      for (let page = state.nextPage ?? 0; page < 200_000; page++) {
+      const first = state.nextPage ?? 0;
+      for (let page = first; page < 200_000; page++) {
+        // The deadline is 20 ms after the first item (not after run() starts: on a loaded
+        // machine the run may not have reached its first item by then); the timer can only fire
+        // if the loop of sync steps gives the event loop a turn.
+        if (page === first && !controller.signal.aborted) {
+          setTimeout(() => controller.abort("deadline"), 20);
+        }
         yield { id: page + 1 };
         state.nextPage = page + 1;
       }
     }, { name: "items" });
-  setTimeout(() => controller.abort("deadline"), 20);
   const info = await pipeline.run(endless(), {
     checkpointEvery: { rows: 10_000 },
     signal: controller.signal,
@@ -254,4 +261,36 @@ Deno.test("run() stops a lone sync generator at its yield: its rows and state ag
   const rest = await pipeline.run(endless());
   assert.equal(rest.rowCounts.items, 200_000 - committed);
   await assertEachIdOnce(pipeline, 200_000);
+});
+
+Deno.test("run() stopped while a lone sync generator gives the event loop its turn leaves the held item unwritten", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("sync_turn");
+  const controller = new AbortController();
+  // No checkpoint falls due before the stop, so the abort can only be heard in one of the turns
+  // the loop of sync steps gives the event loop (every 100 ms while a signal is given).
+  const endless = () =>
+    dlt.resource(function* () {
+      const state = dlt.current.resourceState<{ next?: number }>();
+      const first = state.next ?? 0;
+      for (let n = first; n < 10_000_000; n++) {
+        if (n === first && !controller.signal.aborted) {
+          setTimeout(() => controller.abort("deadline"), 5);
+        }
+        yield { id: n + 1 };
+        state.next = n + 1;
+      }
+    }, { name: "items" });
+  const info = await pipeline.run(endless(), {
+    checkpointEvery: { rows: 100_000_000 },
+    signal: controller.signal,
+  });
+  assert.equal(info.stopped, true);
+  const committed = await pipeline.dataset().table("items").count();
+  assert.ok(committed > 0);
+  assert.equal(info.rowCounts.items, committed);
+  assert.equal(
+    (pipeline.state.sources!.sync_turn.resources!.items as { next: number }).next,
+    committed,
+  );
 });
