@@ -248,7 +248,14 @@ class PullLoop {
         if (checkpoint?.due()) await checkpoint.commit(); // nothing else is between two yields
         if (this.#stopped) return;
         this.#write(puller);
-        if ((puller.phase as Phase) === "done") return; // closed: an incremental out of range
+        const phase = puller.phase as Phase;
+        if (phase === "done") return;
+        if (phase === "closing") {
+          // Closed (an incremental out of range): not pulled again, whatever its next() would do.
+          await puller.pending;
+          if (this.#failure) throw this.#failure.error;
+          return;
+        }
       }
     } finally {
       if (onAbort) signal!.removeEventListener("abort", onAbort);

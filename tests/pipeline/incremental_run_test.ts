@@ -150,6 +150,44 @@ Deno.test("rowOrder closes an unbounded sync generator too, running its finally"
   assert.equal(closed, true);
 });
 
+for (const alone of [true, false]) {
+  Deno.test(
+    `rowOrder stops pulling an async iterator without return() once out of range${
+      alone ? ", alone" : ", beside another resource"
+    }`,
+    async () => {
+      await using world = await TempWorld.create();
+      const pipeline = world.pipeline(alone ? "inc_close_plain" : "inc_close_plain_two");
+      let calls = 0;
+      // A hand-written async iterator: no return(), and next() would go on for 1,000 items.
+      const plain: AsyncIterable<Record<string, unknown>> = {
+        [Symbol.asyncIterator]: () => ({
+          next: () => {
+            calls++;
+            return Promise.resolve(
+              calls <= 1_000
+                ? { done: false, value: { id: calls } }
+                : { done: true, value: undefined },
+            );
+          },
+        }),
+      };
+      const items = dlt.resource(() => plain, {
+        name: "items",
+        incremental: dlt.incremental<number>("id", {
+          initialValue: 0,
+          endValue: 10,
+          rowOrder: "asc",
+        }),
+      });
+      const other = dlt.resource([{ n: 1 }], { name: "other" });
+      const info = await pipeline.run(alone ? items : dlt.source("api", [items, other]));
+      assert.equal(info.rowCounts.items, 9);
+      assert.equal(calls, 10);
+    },
+  );
+}
+
 Deno.test("rowOrder cancels a ReadableStream resource once out of range", async () => {
   await using world = await TempWorld.create();
   const pipeline = world.pipeline("inc_close_stream");
