@@ -3,7 +3,7 @@
  * `bench/RESULTS.md` (machine, versions, date, the table of medians and ratios, the details and
  * the CPU profile of the throughput pipeline).
  *
- *   deno run -A bench/run.ts                 full run (about 15 minutes on 2 cores), writes bench/RESULTS.md
+ *   deno run -A bench/run.ts                 full run (about 25 minutes on 2 cores), writes bench/RESULTS.md
  *   deno run -A bench/run.ts --quick         fewer rows and runs (a smoke test, under a minute);
  *                                            writes bench/.work/RESULTS.quick.md
  *   deno run -A bench/run.ts --only=noop,restore   some scenarios (ids below)
@@ -322,7 +322,10 @@ async function main(): Promise<void> {
       });
       continue;
     }
-    console.log(`== ${scenario.title} (bench/${scenario.script} ${scenario.args.join(" ")})`);
+    const flags = (scenario.denoFlags ?? []).map((flag) => `${flag} `).join("");
+    console.log(
+      `== ${scenario.title} (${flags}bench/${scenario.script} ${scenario.args.join(" ")})`,
+    );
     try {
       const result = await runScenario(scenario);
       results.push({ scenario, result, seconds: (performance.now() - start) / 1000 });
@@ -417,7 +420,9 @@ async function main(): Promise<void> {
   for (const { scenario, result, error, seconds } of results) {
     lines.push("", `## ${scenario.title}`, "");
     lines.push(
-      `\`deno run -A bench/${scenario.script} ${scenario.args.join(" ")}\`${
+      `\`deno run -A ${
+        (scenario.denoFlags ?? []).map((flag) => `${flag} `).join("")
+      }bench/${scenario.script} ${scenario.args.join(" ")}\`${
         seconds ? ` (${fmt(seconds)} s)` : ""
       }`,
       "",

@@ -44,12 +44,14 @@ const ENDS = Array.from({ length: 1296 }, (_, n) => `${n.toString(36)}"}\n`);
 const ENDS_2 = Array.from({ length: 1296 }, (_, n) => `${n.toString(36).padStart(2, "0")}"}\n`);
 
 /**
- * Rows serialised together at most: a longer page is cut into slices of this many rows, so that
- * each slice's JSON stays a short-lived string of V8's young generation. (A page of 1,000 rows is
- * one string of a quarter megabyte, which V8 keeps in its large-object space until a full
- * collection: the peak memory of a long run then grew with its length, 1.28× for 10× the rows.)
+ * How much of a page is serialised at once: at most `MAX_SLICE_ROWS` rows, and about
+ * `SLICE_CHARS` characters of JSON (the rows per slice follow the width of the rows seen so far).
+ * Each slice's JSON then stays a short-lived string of V8's young generation: a whole page is a
+ * string of a quarter megabyte or more, which V8 keeps in its large-object space until a full
+ * collection, and the peak memory of a long run grew with its length (1.28× for 10× the rows).
  */
-const SLICE_ROWS = 200;
+const MAX_SLICE_ROWS = 200;
+const SLICE_CHARS = 56 * 1024;
 
 interface TableEntry {
   sink: TableSink;
@@ -94,6 +96,8 @@ export class ResourceExtractor {
   #low = 0;
   /** `#members` with the `_dlt_id` digits of `#rowCounter` above its last two. */
   #idMembers = "";
+  /** Rows of a page serialised at once (see `SLICE_CHARS`). */
+  #sliceRows = MAX_SLICE_ROWS;
   /** Where each row of a page ends (reused). */
   #ends = new Int32Array(1024);
   #pkg: ExtractPackage | undefined;
@@ -199,13 +203,19 @@ export class ResourceExtractor {
     if (rows.length === 1) return this.#writeEach(rows, entry, false);
     const cut = entry.observer.observePage(rows);
     if (cut === undefined) return this.#writeEach(rows, entry, true);
-    for (let from = 0; from < rows.length; from += SLICE_ROWS) {
-      const slice = rows.length <= SLICE_ROWS ? rows : rows.slice(from, from + SLICE_ROWS);
+    for (let from = 0; from < rows.length;) {
+      const count = Math.min(this.#sliceRows, rows.length - from);
+      const slice = count === rows.length ? rows : rows.slice(from, from + count);
+      from += count;
       let page: string | undefined;
       try {
         page = JSON.stringify(slice);
       } catch {
         page = undefined; // row by row, for the error that names the table
+      }
+      if (page !== undefined) {
+        const fit = Math.floor((SLICE_CHARS * count) / page.length);
+        this.#sliceRows = Math.max(1, Math.min(MAX_SLICE_ROWS, fit));
       }
       if (page === undefined || !this.#writeSplit(page, cut, slice, entry)) {
         this.#writeEach(slice, entry, true);

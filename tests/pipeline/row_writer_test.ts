@@ -113,3 +113,25 @@ Deno.test("run() writes pages longer than one serialised slice: every row as it 
     stored.map((_, n) => `${prefix}${n.toString(36).padStart(n < 1296 ? 1 : 2, "0")}`),
   );
 });
+
+Deno.test("run() writes pages of wide rows in narrower slices: every row as it was, ids in order", async () => {
+  await using world = await TempWorld.create();
+  const pipeline = world.pipeline("wide_rows");
+  // Rows of about 3,000 characters (some of them two-byte), pages of 150: a few rows per slice.
+  const pages = [150, 150, 7].map((count, page) =>
+    Array.from({ length: count }, (_, i) => ({
+      id: page * 150 + i,
+      text: (i % 3 === 0 ? "日本語 " : '},{"id":').repeat(375),
+      n: i,
+    }))
+  );
+  const info = await pipeline.run(dlt.resource(pages, { name: "rows" }));
+  assert.equal(info.rowCounts.rows, 307);
+  const stored = await pipeline.dataset().table("rows").toArray();
+  assert.deepEqual(dataOnly(stored), pages.flat());
+  const prefix = (stored[0]._dlt_id as string).slice(0, 8);
+  assert.deepEqual(
+    stored.map((row) => row._dlt_id),
+    stored.map((_, n) => `${prefix}${n.toString(36)}`),
+  );
+});
