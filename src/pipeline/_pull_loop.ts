@@ -422,25 +422,34 @@ class PullLoop {
   }
 
   /**
+   * Ends a resource for good (a stop or a failure): its held item is dropped and its `ctx.signal`
+   * aborted with `reason`. Returns the phase it was in.
+   */
+  #end(puller: Puller, reason: unknown): Phase {
+    const phase = puller.phase;
+    puller.phase = "done";
+    puller.held = undefined;
+    puller.target.finish(reason);
+    return phase;
+  }
+
+  /** Closes a resource's iterator (its `return()`, in its context) on a later microtask. */
+  #returnLater(puller: Puller): Promise<unknown> {
+    const { target, iterator } = puller;
+    return Promise.resolve().then(() => runInContext(target.context, () => iterator?.return?.()));
+  }
+
+  /**
    * The signal aborted: held items are dropped; resources at a yield are closed and waited for;
    * a `next()` in flight is not waited for (its resource is closed when it settles).
    */
   async #stop(): Promise<boolean> {
     const closes: Promise<unknown>[] = [];
     for (const puller of this.#all) {
-      const { target } = puller;
-      const iterator = puller.iterator;
-      const phase = puller.phase;
-      puller.phase = "done";
-      puller.held = undefined;
-      target.finish(this.#options.signal?.reason);
-      if (phase === "done" || phase === "closing" || !iterator) continue;
-      const close = () => runInContext(target.context, () => iterator.return?.());
-      if (phase === "pulling") {
-        Promise.resolve().then(close).catch(() => {});
-      } else {
-        closes.push(Promise.resolve().then(close).catch(() => {}));
-      }
+      const phase = this.#end(puller, this.#options.signal?.reason);
+      if (phase === "done" || phase === "closing" || !puller.iterator) continue;
+      const close = this.#returnLater(puller).catch(() => {});
+      if (phase !== "pulling") closes.push(close);
     }
     await Promise.all(closes);
     return true;
@@ -458,25 +467,15 @@ class PullLoop {
     const waits: Promise<unknown>[] = [];
     const inFlight: Promise<unknown>[] = [];
     for (const puller of this.#all) {
-      const { target } = puller;
-      const iterator = puller.iterator;
-      const phase = puller.phase;
-      puller.phase = "done";
-      puller.held = undefined;
-      target.finish(this.#failure.error);
+      const phase = this.#end(puller, this.#failure.error);
       if (phase === "closing") {
         if (puller.pending) waits.push(puller.pending);
-        continue;
-      }
-      if (phase === "pulling") {
-        const close = () => iterator && runInContext(target.context, () => iterator.return?.());
+      } else if (phase === "pulling") {
+        const close = () => this.#returnLater(puller);
         inFlight.push(Promise.resolve(puller.pending).then(close, close).catch(() => {}));
-        continue;
+      } else if (phase !== "done" && puller.iterator) {
+        waits.push(this.#returnLater(puller));
       }
-      if (phase === "done" || !iterator) continue;
-      waits.push(
-        Promise.resolve().then(() => runInContext(target.context, () => iterator.return?.())),
-      );
     }
     await Promise.allSettled(waits);
     if (inFlight.length === 0) return;
