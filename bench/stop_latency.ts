@@ -11,6 +11,7 @@
  */
 import { join } from "node:path";
 import * as dlt from "../mod.ts";
+import { signalAfter } from "../tests/helpers/child.ts";
 import {
   BENCH_DIR,
   DENO,
@@ -42,20 +43,7 @@ async function once(run: number): Promise<{ exitMs: number; commitMs: number }> 
       stdout: "piped",
       stderr: "inherit",
     }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let out = "";
-    while (!out.includes("blocked\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the child ended before it blocked:\n${out}`);
-      out += value;
-    }
-    const sent = performance.now();
-    child.kill("SIGINT");
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += value;
-    }
+    const { out, sentAt: sent } = await signalAfter(child, "blocked\n", "SIGINT");
     const status = await child.status;
     const exitMs = performance.now() - sent;
     if (!status.success) throw new Error(`the child exited with ${status.code}:\n${out}`);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { TempWorld } from "../helpers/temp_pipeline.ts";
-import { runFixture, spawnFixture } from "../helpers/child.ts";
+import { killAtRandomTimes, runFixture, spawnFixture } from "../helpers/child.ts";
 import { assertEachIdOnce, assertStatesAgree } from "../helpers/invariants.ts";
 
 const KILL_POINTS = [
@@ -78,17 +78,7 @@ Deno.test("runs killed at random times never duplicate or lose rows", async () =
     checkpointRows: 100,
     holdMs: 5,
   });
-  let kills = 0;
-  for (let attempt = 0; attempt < 6; attempt++) {
-    const child = spawnFixture("run_pipeline", [args]);
-    await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 250));
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already done */ }
-    const result = await child.output();
-    if (result.signal === "SIGKILL") kills++;
-    else assert.equal(result.code, 0, new TextDecoder().decode(result.stdout));
-  }
+  const kills = await killAtRandomTimes(6, () => spawnFixture("run_pipeline", [args]), 100, 250);
   assert.ok(kills >= 3, `only ${kills} of 6 runs were killed mid-way`);
   const final = await runFixture("run_pipeline", [args]);
   assert.equal(final.code, 0, final.stdout + final.stderr);

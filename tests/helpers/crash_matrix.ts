@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { TempWorld } from "./temp_pipeline.ts";
-import { runFixture, spawnFixture } from "./child.ts";
+import { killAtRandomTimes, runFixture, spawnFixture } from "./child.ts";
 import { assertEachIdOnce, assertStatesAgree } from "./invariants.ts";
 import type { Target } from "./targets.ts";
 
@@ -130,17 +130,12 @@ export function registerCrashMatrix(options: CrashMatrixOptions): void {
           checkpointRows: 100,
           holdMs,
         });
-      let kills = 0;
-      for (let attempt = 0; attempt < 8; attempt++) {
-        const child = spawn(target, args(`machine${attempt}`));
-        await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 900));
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already done */ }
-        const result = await child.output();
-        if (result.signal === "SIGKILL") kills++;
-        else assert.equal(result.code, 0, new TextDecoder().decode(result.stdout));
-      }
+      const kills = await killAtRandomTimes(
+        8,
+        (attempt) => spawn(target, args(`machine${attempt}`)),
+        300,
+        900,
+      );
       assert.ok(kills >= 4, `only ${kills} of 8 runs were killed mid-way`);
       const final = await run(target, args("final", 0));
       assert.equal(final.code, 0, final.stdout + final.stderr);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import * as dlt from "../../mod.ts";
 import { TempWorld } from "../helpers/temp_pipeline.ts";
 import { assertEachIdOnce, assertStatesAgree } from "../helpers/invariants.ts";
-import { spawnFixture } from "../helpers/child.ts";
+import { signalAfter, spawnFixture } from "../helpers/child.ts";
 
 /** A promise and the function that resolves it. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -201,19 +201,7 @@ Deno.test("run() stopped by its signal aborts every resource's ctx.signal with t
 Deno.test("a run stopped by SIGINT in a real process commits at once and the next run loads the rest once", async () => {
   await using world = await TempWorld.create();
   const child = spawnFixture("stop_on_sigint", [world.root]);
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("blocked\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += value;
-  }
-  child.kill("SIGINT");
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += value;
-  }
+  const { out } = await signalAfter(child, "blocked\n", "SIGINT");
   const status = await child.status;
   await child.stderr.cancel();
   assert.equal(status.code, 0, out);
