@@ -216,8 +216,9 @@ class PullLoop {
   }
 
   /**
-   * One async resource and nothing else: each `next()` awaited in turn (raced against the stop
-   * signal, when there is one).
+   * One async resource and nothing else: each `next()` awaited in turn, or until the stop signal
+   * aborts, when there is one. (Not with `Promise.race` against one promise of the abort: every
+   * race would leave a reaction on that promise, pending until the end of the run, one per item.)
    */
   async #asyncAlone(puller: Puller): Promise<void> {
     this.#slotQueue = [];
@@ -225,11 +226,15 @@ class PullLoop {
     const next = puller.next!;
     const context = puller.target.context;
     const signal = this.#options.signal;
-    let onAbort: (() => void) | undefined;
-    const stopped = signal && new Promise<undefined>((resolve) => {
-      onAbort = () => resolve(undefined);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
+    let abortStep: ((stopped: undefined) => void) | undefined;
+    const onAbort = () => abortStep?.(undefined);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const untilStopped = (step: Promise<IteratorResult<unknown>>) =>
+      new Promise<IteratorResult<unknown> | undefined>((resolve, reject) => {
+        abortStep = resolve;
+        if (signal!.aborted) resolve(undefined);
+        step.then(resolve, reject);
+      });
     try {
       while (true) {
         const promise = runInContext(context, next) as Promise<IteratorResult<unknown>>;
@@ -237,8 +242,9 @@ class PullLoop {
         this.#inFlight++;
         let step: IteratorResult<unknown> | undefined;
         try {
-          step = stopped ? await Promise.race([promise, stopped]) : await promise;
+          step = signal ? await untilStopped(promise) : await promise;
         } finally {
+          abortStep = undefined;
           this.#inFlight--;
         }
         if (step === undefined || this.#stopped) return;
@@ -258,7 +264,7 @@ class PullLoop {
         }
       }
     } finally {
-      if (onAbort) signal!.removeEventListener("abort", onAbort);
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 
