@@ -26,7 +26,7 @@ import { finishState } from "./_finish_state.ts";
 import { abandonPackage } from "./commit.ts";
 import { type ExtractRun, newPackage, registerResets } from "./extract_run.ts";
 import type { RunOptions } from "./options.ts";
-import type { ExtractSettings } from "./run_options.ts";
+import { DEFAULT_SETTINGS, type ExtractSettings } from "./run_options.ts";
 import { ResourceExtractor } from "./_row_writer.ts";
 import { pullAll, type PullTarget } from "./_pull_loop.ts";
 import { ownValue } from "../state/own_keys.ts";
@@ -147,8 +147,7 @@ export async function extractSource(source: Source, run: ExtractRun): Promise<bo
     schema = newSchema(source.name);
     run.schemas.set(source.name, schema);
   }
-  const settings = run.settings.get(source.name) ??
-    { nextItemMode: "round_robin", maxParallelItems: 20 };
+  const settings = run.settings.get(source.name) ?? DEFAULT_SETTINGS;
   const targets: PullTarget[] = [];
   try {
     for (const resource of resources) {

@@ -174,7 +174,10 @@ export interface ExtractSettings {
 }
 
 /** dlt's defaults (`PipeIteratorConfiguration`). */
-const DEFAULT_SETTINGS: ExtractSettings = { nextItemMode: "round_robin", maxParallelItems: 20 };
+export const DEFAULT_SETTINGS: ExtractSettings = {
+  nextItemMode: "round_robin",
+  maxParallelItems: 20,
+};
 
 /**
  * The extract settings of each source, resolved as dlt resolves them: the run option wins; then
