@@ -115,6 +115,12 @@ function checkScalar(value: unknown, table: string, path: string): void {
   }
 }
 
+/** Text a timestamp column takes: `YYYY-MM-DDTHH:MM…` (or a space for the `T`), by its shape. */
+function isTimestampText(value: string): boolean {
+  return value.length >= 16 && value.charCodeAt(4) === 45 && value.charCodeAt(13) === 58 &&
+    (value.charCodeAt(10) === 84 || value.charCodeAt(10) === 32);
+}
+
 /** Can a column of type `type` hold `value` without recording a variant? Fast checks only. */
 function fits(type: DataType, value: unknown): boolean {
   switch (type) {
@@ -127,10 +133,7 @@ function fits(type: DataType, value: unknown): boolean {
     case "bigint":
       return typeof value === "number" && Number.isInteger(value);
     case "timestamp":
-      if (typeof value === "string") {
-        return value.length >= 16 && value.charCodeAt(4) === 45 && value.charCodeAt(13) === 58 &&
-          (value.charCodeAt(10) === 84 || value.charCodeAt(10) === 32);
-      }
+      if (typeof value === "string") return isTimestampText(value);
       return value instanceof Date || isPreciseInstant(value);
     case "date":
       return typeof value === "string" && value.length === 10 && value.charCodeAt(4) === 45;
@@ -286,11 +289,7 @@ export class TableObserver {
           break;
         case Kind.Timestamp:
           // An ISO string as fits() checks it; Dates and other values go the long way.
-          if (
-            typeof value === "string" && value.length >= 16 && value.charCodeAt(4) === 45 &&
-            value.charCodeAt(13) === 58 &&
-            (value.charCodeAt(10) === 84 || value.charCodeAt(10) === 32)
-          ) continue;
+          if (typeof value === "string" && isTimestampText(value)) continue;
           break;
         case Kind.Json:
           if (typeof value === "object" && isPlainJson(value, 0)) continue;
